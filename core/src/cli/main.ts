@@ -1,0 +1,77 @@
+import { pathToFileURL } from "node:url";
+import { isUserError } from "../errors.js";
+import type { ScanReport } from "../model/index.js";
+import { formatIssue, plural } from "../report/format.js";
+import { renderReport } from "../report/index.js";
+import { scan } from "../scan.js";
+import { TOOL } from "../version.js";
+import { type Command, parseCommand, STDOUT, USAGE } from "./args.js";
+import { writeAtomically } from "./write.js";
+
+export const EXIT_PASSED = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_ERROR = 2;
+
+export interface Terminal {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs the CLI and returns its exit code; never throws. */
+export async function main(argv: readonly string[], terminal: Terminal): Promise<number> {
+  let command: Command | undefined;
+  try {
+    command = parseCommand(argv);
+    switch (command.name) {
+      case "help":
+        terminal.stdout.write(USAGE);
+        return EXIT_PASSED;
+      case "version":
+        terminal.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
+        return EXIT_PASSED;
+      case "scan":
+        return await runScan(command, terminal);
+    }
+  } catch (error) {
+    terminal.stderr.write(describeError(error, command?.name === "scan" && command.debug));
+    return EXIT_ERROR;
+  }
+}
+
+async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Terminal): Promise<number> {
+  const report = await scan({ paths: command.paths, failOn: command.failOn, sourceRoot: command.sourceRoot });
+  const rendered = renderAll(command, report, terminal);
+  for (const { output, content } of rendered) {
+    if (output === STDOUT) terminal.stdout.write(content);
+    else await writeAtomically(output, content);
+  }
+  const tableShown = rendered.some(({ output }) => output === STDOUT);
+  if (report.errors.length > 0) {
+    if (!tableShown) for (const issue of report.errors) terminal.stderr.write(`portcullis: error: ${formatIssue(issue)}\n`);
+    terminal.stderr.write(
+      `portcullis: error: could not scan ${plural(report.errors.length, "input")}; the findings of the rest are reported. Fix or remove them and scan again.\n`,
+    );
+    return EXIT_ERROR;
+  }
+  return report.verdict.passed ? EXIT_PASSED : EXIT_FAILED;
+}
+
+/** Every report is rendered before any is written, so a failure cannot leave some written. */
+function renderAll(command: Extract<Command, { name: "scan" }>, report: ScanReport, terminal: Terminal) {
+  const outputs = [...command.outputs];
+  if (!command.quiet && !outputs.some(({ output }) => output === STDOUT)) outputs.push({ format: "table", output: STDOUT });
+  const color = Boolean(terminal.stdout.isTTY) && !terminal.env.NO_COLOR;
+  const sourceRootUri = `${pathToFileURL(command.sourceRoot ?? process.cwd()).href.replace(/\/?$/, "/")}`;
+  return outputs.map(({ format, output }) => ({
+    output,
+    content: renderReport(format, report, { color: output === STDOUT && color, sourceRootUri }),
+  }));
+}
+
+function describeError(error: unknown, debug: boolean): string {
+  if (isUserError(error)) return `portcullis: error: ${error.message}${error.hint ? ` ${error.hint}` : ""}\n`;
+  const detail =
+    debug && error instanceof Error ? `\n${error.stack}` : " Run again with --debug for the stack trace, and report it as a bug.";
+  return `portcullis: internal error: ${error instanceof Error ? error.message : String(error)}.${detail}\n`;
+}

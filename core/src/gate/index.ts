@@ -1,0 +1,1 @@
+export { evaluateGate } from "./evaluate.js";

@@ -1,0 +1,8 @@
+import { hostNamespaces, hostPathVolumes, privilegedContainer } from "./pod-security.js";
+import type { ManifestRule } from "./types.js";
+
+export { runRules } from "./engine.js";
+export type { ManifestRule, RuleContext, Violation } from "./types.js";
+
+/** Every built-in manifest rule, in the order they are listed. */
+export const BUILT_IN_RULES: readonly ManifestRule[] = [privilegedContainer, hostNamespaces, hostPathVolumes];

@@ -1,0 +1,103 @@
+import { relative, resolve, sep } from "node:path";
+import { UserError } from "./errors.js";
+import { evaluateGate } from "./gate/index.js";
+import { type DiscoveredFile, discoverManifestFiles } from "./manifests/discover.js";
+import { type LoadedManifests, loadManifests, type ManifestText, readManifest } from "./manifests/load.js";
+import { toWorkloads } from "./manifests/workloads.js";
+import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
+import { BUILT_IN_RULES, type ManifestRule, runRules } from "./rules/index.js";
+import { TOOL } from "./version.js";
+
+export interface ScanOptions {
+  /** Files and directories to scan. */
+  paths: readonly string[];
+  /** Locations in reports are relative to this directory (the repository root); default: cwd. */
+  sourceRoot?: string;
+  failOn?: FailOn;
+  rules?: readonly ManifestRule[];
+}
+
+export const DEFAULT_FAIL_ON: FailOn = "high";
+
+/**
+ * The core entry point: scans the given paths and returns the full report with its verdict.
+ * Throws UserError when nothing can be scanned; problems with single files are in `errors`.
+ */
+export async function scan(options: ScanOptions): Promise<ScanReport> {
+  const sourceRoot = resolve(options.sourceRoot ?? process.cwd());
+  const rules = options.rules ?? BUILT_IN_RULES;
+  const failOn = options.failOn ?? DEFAULT_FAIL_ON;
+  const files = await discoverManifestFiles(options.paths);
+  const targets: ScanTarget[] = [];
+  const findings: Finding[] = [];
+  const errors: ScanIssue[] = [];
+  const totals = { resources: 0, nonKubernetesDocuments: 0, unknownKinds: [] as KindCount[] };
+
+  for (const input of options.paths) {
+    const target: ScanTarget = { id: manifestTargetId(input, sourceRoot), kind: "manifests", input };
+    const loaded = await loadInput(
+      files.filter((file) => file.input === input),
+      sourceRoot,
+    );
+    targets.push(target);
+    errors.push(...loaded.errors);
+    totals.resources += loaded.resources.length;
+    totals.nonKubernetesDocuments += loaded.nonKubernetesDocuments;
+    totals.unknownKinds.push(...loaded.unknownKinds);
+    findings.push(...runRules(rules, { resources: loaded.resources, workloads: toWorkloads(loaded.resources) }, target.id));
+  }
+
+  if (totals.resources === 0 && errors.length === 0) throw nothingToScan(options.paths, files.length, totals.nonKubernetesDocuments);
+  return {
+    schemaVersion: 1,
+    tool: TOOL,
+    verdict: evaluateGate(findings, failOn),
+    targets,
+    findings,
+    rules: referencedRules(rules, findings),
+    summary: {
+      filesScanned: files.length,
+      resources: totals.resources,
+      unknownKinds: totals.unknownKinds,
+      nonKubernetesDocuments: totals.nonKubernetesDocuments,
+    },
+    errors,
+  };
+}
+
+async function loadInput(files: readonly DiscoveredFile[], sourceRoot: string): Promise<LoadedManifests> {
+  const texts: ManifestText[] = [];
+  const unreadable: ScanIssue[] = [];
+  for (const file of files) {
+    const read = await readManifest(file.path, toSourcePath(file.path, sourceRoot));
+    if ("text" in read) texts.push(read);
+    else unreadable.push(read);
+  }
+  const loaded = loadManifests(texts);
+  loaded.errors.unshift(...unreadable);
+  return loaded;
+}
+
+/** A stable category per scan target: the input path relative to the source root, never a tag or a time. */
+function manifestTargetId(input: string, sourceRoot: string): string {
+  const path = toSourcePath(resolve(input), sourceRoot) || ".";
+  return `manifests/${path}`;
+}
+
+export function toSourcePath(absolutePath: string, sourceRoot: string): string {
+  return relative(sourceRoot, absolutePath).split(sep).join("/");
+}
+
+function referencedRules(rules: readonly ManifestRule[], findings: readonly Finding[]): RuleDescriptor[] {
+  const used = new Set(findings.map((finding) => finding.ruleId));
+  return rules.map((rule) => rule.descriptor).filter((descriptor) => used.has(descriptor.id));
+}
+
+function nothingToScan(paths: readonly string[], fileCount: number, nonKubernetes: number): UserError {
+  const where = paths.map((path) => `"${path}"`).join(", ");
+  const found =
+    fileCount === 0
+      ? "no YAML or JSON files"
+      : `${fileCount} YAML/JSON file(s) but no Kubernetes resources (${nonKubernetes} document(s) without apiVersion and kind)`;
+  return new UserError(`found ${found} in ${where}.`, "Point portcullis at the directory that holds your Kubernetes manifests.");
+}

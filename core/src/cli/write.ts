@@ -14,7 +14,7 @@ export async function writeAtomically(path: string, content: string): Promise<vo
     await writeFile(temporary, content);
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    await rm(temporary, { force: true }).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     throw new UserError(`cannot write report "${path}" (${code}).`, "Choose an --output path in a directory you can write to.");
   }

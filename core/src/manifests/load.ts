@@ -70,7 +70,7 @@ const NOT_KUBERNETES = Symbol("not a Kubernetes object");
 
 function* parseFile(file: ManifestText): Generator<Resource | ScanIssue | typeof NOT_KUBERNETES> {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(file.text, { lineCounter, prettyErrors: false });
+  const documents = parseAllDocuments(file.text, { lineCounter, prettyErrors: false, logLevel: "error" });
   if (!Array.isArray(documents)) return; // an empty stream
   for (const document of documents) {
     const source: PositionedDocument = { path: file.path, text: file.text, document, lineCounter };

@@ -1,0 +1,36 @@
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+const BIN = resolve("core/bin/portcullis.js");
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `portcullis` binary as a user would, in its own process. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number } = {}): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? process.cwd(),
+    ...(options.uid !== undefined && { uid: options.uid, gid: options.uid }),
+    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    encoding: "utf8",
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const NOBODY = 65534;
+
+/**
+ * The uid to run the CLI as so that file permissions apply: root reads any file, so as
+ * root the CLI runs as "nobody", who must be able to read the checkout.
+ */
+export function unprivilegedUid(): number | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const probe = spawnSync(process.execPath, [BIN, "--version"], { uid: NOBODY, gid: NOBODY, encoding: "utf8" });
+  if (probe.status !== 0) {
+    throw new Error(`running as root, this test runs portcullis as uid ${NOBODY}, who cannot run ${BIN}: ${probe.stderr}`);
+  }
+  return NOBODY;
+}

@@ -1,4 +1,3 @@
-import { styleText } from "node:util";
 import type { Finding, ScanReport, Severity } from "../model/index.js";
 import { countBySeverity, formatIssue, plural, sortByPosition } from "./format.js";
 
@@ -9,7 +8,14 @@ export interface TableOptions {
   width?: number;
 }
 
-type Style = Parameters<typeof styleText>[0];
+/** ANSI SGR codes: ours, not util.styleText, whose Node 22+ version second-guesses the caller's TTY decision. */
+const SGR = { bold: 1, dim: 2, underline: 4, red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36 } as const;
+type Style = keyof typeof SGR | (keyof typeof SGR)[];
+
+function styleText(style: Style, text: string): string {
+  const codes = (Array.isArray(style) ? style : [style]).map((name) => SGR[name]).join(";");
+  return `\u001b[${codes}m${text}\u001b[0m`;
+}
 
 const SEVERITY_STYLE: Record<Severity, Style> = {
   critical: ["bold", "magenta"],

@@ -30,7 +30,9 @@ export function unprivilegedUid(): number | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const probe = spawnSync(process.execPath, [BIN, "--version"], { uid: NOBODY, gid: NOBODY, encoding: "utf8" });
   if (probe.status !== 0) {
-    throw new Error(`running as root, this test runs portcullis as uid ${NOBODY}, who cannot run ${BIN}: ${probe.error?.message ?? probe.stderr}`);
+    throw new Error(
+      `running as root, this test runs portcullis as uid ${NOBODY}, who cannot run ${BIN}: ${probe.error?.message ?? probe.stderr}`,
+    );
   }
   return NOBODY;
 }

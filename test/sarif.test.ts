@@ -88,6 +88,17 @@ describe("SARIF structure", () => {
     }
   });
 
+  it("places a finding without a location of its own at the input the user named for its target", () => {
+    const report = everyKindReport();
+    const vulnerability = report.findings.find((finding) => finding.kind === "vulnerability");
+    if (!vulnerability) throw new Error("fixture has no vulnerability");
+    delete vulnerability.location;
+    const results = parse(renderSarif(report)).runs.flatMap((run) => run.results ?? []);
+    const located = results.find((result) => result.ruleId === vulnerability.ruleId)?.locations?.[0]?.physicalLocation;
+    expect(located?.artifactLocation?.uri).toBe("ghcr.io/example/shop-web:1.4.2");
+    expect(located?.region?.startLine).toBe(1);
+  });
+
   it("keeps an empty run for a target without findings, so code scanning closes fixed alerts", () => {
     const log = parse(renderSarif(reportOf([], [], [MANIFEST_TARGET])));
     expect(log.runs).toHaveLength(1);

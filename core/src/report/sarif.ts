@@ -70,23 +70,29 @@ function planRuns(report: ScanReport, limits: SarifLimits): RunPlan[] {
   return kept;
 }
 
+/** What every run of one log shares. */
+interface LogContext {
+  report: ScanReport;
+  rulesById: ReadonlyMap<string, RuleDescriptor>;
+  /** What the user named for each target, where results without a location of their own go. */
+  inputsByTarget: ReadonlyMap<string, string>;
+  limits: SarifLimits;
+  options: SarifOptions;
+}
+
 function serialize(report: ScanReport, plans: readonly RunPlan[], limits: SarifLimits, options: SarifOptions): string {
-  const rulesById = new Map(report.rules.map((rule) => [rule.id, rule]));
-  const log: Sarif.Log = {
-    $schema: SARIF_SCHEMA,
-    version: "2.1.0",
-    runs: plans.map((plan) => toRun(report, plan, rulesById, limits, options)),
+  const context: LogContext = {
+    report,
+    rulesById: new Map(report.rules.map((rule) => [rule.id, rule])),
+    inputsByTarget: new Map(report.targets.map((target) => [target.id, target.input])),
+    limits,
+    options,
   };
+  const log: Sarif.Log = { $schema: SARIF_SCHEMA, version: "2.1.0", runs: plans.map((plan) => toRun(plan, context)) };
   return JSON.stringify(log);
 }
 
-function toRun(
-  report: ScanReport,
-  plan: RunPlan,
-  rulesById: ReadonlyMap<string, RuleDescriptor>,
-  limits: SarifLimits,
-  options: SarifOptions,
-): Sarif.Run {
+function toRun(plan: RunPlan, { report, rulesById, limits, options, inputsByTarget }: LogContext): Sarif.Run {
   const ruleIds = [...new Set(plan.findings.map((finding) => finding.ruleId))].sort();
   const ruleIndex = new Map(ruleIds.map((id, index) => [id, index]));
   return {
@@ -108,7 +114,10 @@ function toRun(
         toolExecutionNotifications: plan.notices.map((text) => ({ level: "warning", message: { text } })),
       },
     ],
-    results: plan.findings.map((finding) => toResult(finding, ruleIndex.get(finding.ruleId) ?? 0, limits)),
+    results: plan.findings.map((finding) => {
+      const location = finding.location ?? { path: inputsByTarget.get(finding.target) ?? finding.target, startLine: 1 };
+      return toResult(finding, location, ruleIndex.get(finding.ruleId) ?? 0, limits);
+    }),
     columnKind: "unicodeCodePoints",
   };
 }
@@ -144,8 +153,7 @@ function unknownRule(id: string, findings: readonly Finding[]): RuleDescriptor {
   };
 }
 
-function toResult(finding: Finding, ruleIndex: number, limits: SarifLimits): Sarif.Result {
-  const location = finding.location ?? { path: finding.target.replace(/^[^/]+\//, ""), startLine: 1 };
+function toResult(finding: Finding, location: Location, ruleIndex: number, limits: SarifLimits): Sarif.Result {
   return {
     ruleId: finding.ruleId,
     ruleIndex,

@@ -169,7 +169,7 @@ describe("workload normalisation", () => {
     const app = workload.containers[1];
     if (!app) throw new Error("no app container");
     expect(locate(workload.resource.source, app.path).startLine).toBe(
-      kinds[kind]?.split("\n").findIndex((line) => line.includes("- name: app")) + 1,
+      (kinds[kind] ?? "").split("\n").findIndex((line) => line.includes("- name: app")) + 1,
     );
   });
 

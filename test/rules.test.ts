@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { BUILT_IN_RULES, loadManifests, runRules, scan, toWorkloads } from "../core/src/index.js";
+import { BUILT_IN_RULES, DEFAULT_RULE_OPTIONS, loadManifests, runRules, scan, toWorkloads } from "../core/src/index.js";
 
 function findingsFor(text: string) {
   const { resources } = loadManifests([{ path: "w.yaml", text }]);
-  return runRules(BUILT_IN_RULES, { resources, workloads: toWorkloads(resources) }, "manifests/w.yaml");
+  return runRules(BUILT_IN_RULES, { resources, workloads: toWorkloads(resources), options: DEFAULT_RULE_OPTIONS }, "manifests/w.yaml");
 }
 
 /** The 1-based line of the first line of `file` that contains `needle` after line `after`. */

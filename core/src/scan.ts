@@ -5,7 +5,7 @@ import { type DiscoveredFile, discoverManifestFiles } from "./manifests/discover
 import { type LoadedManifests, loadManifests, type ManifestText, readManifest } from "./manifests/load.js";
 import { toWorkloads } from "./manifests/workloads.js";
 import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
-import { BUILT_IN_RULES, type ManifestRule, runRules } from "./rules/index.js";
+import { BUILT_IN_RULES, DEFAULT_RULE_OPTIONS, type ManifestRule, type RuleOptions, runRules } from "./rules/index.js";
 import { TOOL } from "./version.js";
 
 export interface ScanOptions {
@@ -15,6 +15,7 @@ export interface ScanOptions {
   sourceRoot?: string;
   failOn?: FailOn;
   rules?: readonly ManifestRule[];
+  ruleOptions?: Partial<RuleOptions>;
 }
 
 export const DEFAULT_FAIL_ON: FailOn = "high";
@@ -27,6 +28,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const sourceRoot = resolve(options.sourceRoot ?? process.cwd());
   const rules = options.rules ?? BUILT_IN_RULES;
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;
+  const ruleOptions: RuleOptions = { ...DEFAULT_RULE_OPTIONS, ...options.ruleOptions };
   const files = await discoverManifestFiles(options.paths);
   const targets: ScanTarget[] = [];
   const findings: Finding[] = [];
@@ -44,7 +46,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     totals.resources += loaded.resources.length;
     totals.nonKubernetesDocuments += loaded.nonKubernetesDocuments;
     totals.unknownKinds.push(...loaded.unknownKinds);
-    findings.push(...runRules(rules, { resources: loaded.resources, workloads: toWorkloads(loaded.resources) }, target.id));
+    const context = { resources: loaded.resources, workloads: toWorkloads(loaded.resources), options: ruleOptions };
+    findings.push(...runRules(rules, context, target.id));
   }
 
   if (totals.resources === 0 && errors.length === 0) throw nothingToScan(options.paths, files.length, totals.nonKubernetesDocuments);
@@ -62,6 +65,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       nonKubernetesDocuments: totals.nonKubernetesDocuments,
     },
     errors,
+    warnings: [],
   };
 }
 

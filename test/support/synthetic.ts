@@ -22,6 +22,7 @@ export function reportOf(findings: Finding[], rules: RuleDescriptor[], targets: 
     rules,
     summary: { filesScanned: 3, resources: 2, unknownKinds: [], nonKubernetesDocuments: 0 },
     errors: [],
+    warnings: [],
   };
 }
 

@@ -56,4 +56,6 @@ export interface ScanReport {
   rules: RuleDescriptor[];
   summary: ScanSummary;
   errors: ScanIssue[];
+  /** Things the user should know that did not stop the scan (a renderer missing, a link not followed). */
+  warnings: ScanIssue[];
 }

@@ -16,5 +16,7 @@ export interface RuleDescriptor {
   /** A numeric severity (CVSS or representative) when the rule has a real score. */
   score?: number;
   helpUri?: string;
+  /** Further reading: specifications, benchmarks, advisories. */
+  references?: string[];
   standards: StandardRef[];
 }

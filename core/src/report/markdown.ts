@@ -37,6 +37,9 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions = {}
   if (report.errors.length > 0) {
     lines.push("", "### Could not scan", "", ...report.errors.map((issue) => `- \`${escapeCode(formatIssue(issue))}\``));
   }
+  if (report.warnings.length > 0) {
+    lines.push("", "### Warnings", "", ...report.warnings.map((issue) => `- \`${escapeCode(formatIssue(issue))}\``));
+  }
   return `${lines.join("\n")}\n`;
 }
 

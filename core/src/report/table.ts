@@ -42,6 +42,11 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     for (const issue of report.errors) lines.push(...wrap(formatIssue(issue), width - 2).map((line) => `  ${line}`));
     lines.push("");
   }
+  if (report.warnings.length > 0) {
+    lines.push(paint(["bold", "yellow"], `${plural(report.warnings.length, "warning")}:`));
+    for (const issue of report.warnings) lines.push(...wrap(formatIssue(issue), width - 2).map((line) => `  ${line}`));
+    lines.push("");
+  }
   lines.push(...summaryLines(report, width));
   lines.push(verdictLine(report, paint));
   return `${lines.join("\n")}\n`;

@@ -88,7 +88,7 @@ describe("portcullis scan exit codes", () => {
   });
 
   it.each([
-    [["scan", "--fail-on", "severe"], '--fail-on "severe" is not a severity. Use one of: critical, high, medium, low, none.'],
+    [["scan", "--fail-on", "severe"], '--fail-on "severe" is not one of the choices. Use one of: critical, high, medium, low, none.'],
     [["scan", "--format", "xml"], '--format "xml" is not a report format. Use one of: table, json, sarif, markdown, junit.'],
     [["scan", "--output", "x.json"], '--output "x.json" does not follow a --format.'],
     [["scan", "--format", "json", "--format", "sarif"], "more than one report would be written to stdout."],

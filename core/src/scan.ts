@@ -16,6 +16,16 @@ export interface ScanOptions {
   failOn?: FailOn;
   rules?: readonly ManifestRule[];
   ruleOptions?: Partial<RuleOptions>;
+  /** Honour `portcullis.dev/ignore` annotations on resources (default true). */
+  inlineIgnores?: boolean;
+  /** Follow symbolic links that leave the scanned directory (default false). */
+  followSymlinks?: boolean;
+  /** Passed to `helm template` for charts found under the paths. */
+  helm?: { valuesFiles: readonly string[]; set: readonly string[] };
+  /** ValidatingAdmissionPolicy files whose CEL validations run as extra rules. */
+  policies?: readonly string[];
+  /** Read for the path "-". */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export const DEFAULT_FAIL_ON: FailOn = "high";

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { UserError } from "../errors.js";
 import { FAIL_ON_LEVELS, type FailOn } from "../model/index.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
-import { DEFAULT_FAIL_ON } from "../scan.js";
+import type { PssLevel, PssVersion, RuleOptions } from "../rules/index.js";
+import { DEFAULT_FAIL_ON, type ScanOptions } from "../scan.js";
 
 /** `-` means standard output. */
 export const STDOUT = "-";
@@ -12,15 +13,17 @@ export interface OutputRequest {
   output: string;
 }
 
+export const RULE_LIST_FORMATS = ["table", "json", "markdown"] as const;
+export type RuleListFormat = (typeof RULE_LIST_FORMATS)[number];
+
 export type Command =
   | { name: "help" }
   | { name: "version" }
+  | { name: "rules"; format: RuleListFormat }
   | {
       name: "scan";
-      paths: string[];
+      scan: ScanOptions;
       outputs: OutputRequest[];
-      failOn: FailOn;
-      sourceRoot?: string;
       quiet: boolean;
       debug: boolean;
     };
@@ -30,6 +33,15 @@ const OPTIONS = {
   output: { type: "string", short: "o", multiple: true },
   "fail-on": { type: "string" },
   "source-root": { type: "string" },
+  "pss-level": { type: "string" },
+  "pss-version": { type: "string" },
+  "kube-version": { type: "string" },
+  "allowed-registry": { type: "string", multiple: true },
+  "no-inline-ignores": { type: "boolean" },
+  "follow-symlinks": { type: "boolean" },
+  "helm-values": { type: "string", multiple: true },
+  "helm-set": { type: "string", multiple: true },
+  policy: { type: "string", multiple: true },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   version: { type: "boolean", short: "V" },
@@ -37,15 +49,27 @@ const OPTIONS = {
 } as const;
 
 export const USAGE = `Usage: portcullis scan [PATH...] [options]
+       portcullis rules [--format table|json|markdown]
 
-Scans Kubernetes manifests (YAML and JSON files under each PATH, default ".")
-and gates on the most severe finding.
+scan: checks Kubernetes manifests (YAML and JSON files under each PATH, default
+".", Kustomize directories and Helm charts rendered when their tool is on PATH;
+"-" reads standard input) and gates on the most severe finding.
+rules: lists the built-in rules with their standards mappings.
 
 Options:
   -f, --format FORMAT   ${REPORT_FORMATS.join(" | ")} (default table); repeat for more reports
   -o, --output FILE     where the --format before it goes ("-" is stdout, the default)
   --fail-on LEVEL       ${FAIL_ON_LEVELS.join(" | ")} (default ${DEFAULT_FAIL_ON})
   --source-root DIR     report paths relative to DIR (default: current directory)
+  --pss-level LEVEL     baseline | restricted (default restricted)
+  --pss-version V       v1.0 ... v1.N | latest (default latest), as pod-security-admission
+  --kube-version V      target Kubernetes version, e.g. 1.29, for removed APIs (default: newest)
+  --allowed-registry R  registry (or registry/path prefix) images may come from; repeatable
+  --no-inline-ignores   ignore portcullis.dev/ignore annotations on resources
+  --follow-symlinks     follow symbolic links that leave the scanned directory
+  --helm-values FILE    values file for helm template; repeatable
+  --helm-set KEY=VALUE  value for helm template; repeatable
+  --policy FILE         ValidatingAdmissionPolicy (CEL) file to enforce; repeatable
   -q, --quiet           print nothing but errors unless a report goes to stdout
   --debug               show stack traces of internal errors
   -V, --version         print the version
@@ -61,16 +85,55 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help) return { name: "help" };
   const [command, ...paths] = positionals;
   if (command === undefined) throw new UserError("no command given.", "Run `portcullis scan [PATH...]`, or `portcullis --help`.");
-  if (command !== "scan") throw new UserError(`unknown command "${command}".`, "The command is `scan`; run `portcullis --help` for usage.");
+  if (command === "rules") return { name: "rules", format: parseChoice("--format", values.format?.at(-1) ?? "table", RULE_LIST_FORMATS) };
+  if (command !== "scan")
+    throw new UserError(`unknown command "${command}".`, "The commands are `scan` and `rules`; run `portcullis --help` for usage.");
   return {
     name: "scan",
-    paths: paths.length > 0 ? paths : ["."],
+    scan: {
+      paths: paths.length > 0 ? paths : ["."],
+      failOn: parseChoice("--fail-on", values["fail-on"] ?? DEFAULT_FAIL_ON, FAIL_ON_LEVELS),
+      ...(values["source-root"] !== undefined && { sourceRoot: values["source-root"] }),
+      ruleOptions: parseRuleOptions(values),
+      inlineIgnores: !values["no-inline-ignores"],
+      followSymlinks: values["follow-symlinks"] ?? false,
+      helm: { valuesFiles: values["helm-values"] ?? [], set: values["helm-set"] ?? [] },
+      policies: values.policy ?? [],
+    },
     outputs: pairOutputs(parsed.tokens),
-    failOn: parseFailOn(values["fail-on"]),
-    ...(values["source-root"] !== undefined && { sourceRoot: values["source-root"] }),
     quiet: values.quiet ?? false,
     debug: values.debug ?? false,
   };
+}
+
+type Values = ReturnType<typeof parseOrExplain>["values"];
+
+function parseRuleOptions(values: Values): Partial<RuleOptions> {
+  return {
+    ...(values["pss-level"] !== undefined && { pssLevel: parseChoice("--pss-level", values["pss-level"], PSS_LEVELS) }),
+    ...(values["pss-version"] !== undefined && { pssVersion: parsePssVersion(values["pss-version"]) }),
+    ...(values["kube-version"] !== undefined && {
+      kubeVersion: parseMinorVersion("--kube-version", values["kube-version"], /^v?1\.(\d+)$/, "1.29"),
+    }),
+    ...(values["allowed-registry"] !== undefined && { allowedRegistries: values["allowed-registry"] }),
+  };
+}
+
+const PSS_LEVELS: readonly PssLevel[] = ["baseline", "restricted"];
+
+function parsePssVersion(value: string): PssVersion {
+  return value === "latest" ? "latest" : parseMinorVersion("--pss-version", value, /^v1\.(\d+)$/, "v1.29");
+}
+
+function parseMinorVersion(flag: string, value: string, pattern: RegExp, example: string) {
+  const minor = pattern.exec(value)?.[1];
+  if (minor === undefined) throw new UserError(`${flag} "${value}" is not a Kubernetes version.`, `Write it like ${example}.`);
+  return { major: 1 as const, minor: Number(minor) };
+}
+
+function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UserError(`${flag} "${value}" is not one of the choices.`, `Use one of: ${choices.join(", ")}.`);
 }
 
 function parseOrExplain(argv: readonly string[]) {
@@ -112,10 +175,4 @@ function pairOutputs(tokens: Tokens): OutputRequest[] {
     throw new UserError("more than one report would be written to stdout.", "Give every --format but one its own --output FILE.");
   }
   return outputs;
-}
-
-function parseFailOn(value: string | undefined): FailOn {
-  if (value === undefined) return DEFAULT_FAIL_ON;
-  if ((FAIL_ON_LEVELS as readonly string[]).includes(value)) return value as FailOn;
-  throw new UserError(`--fail-on "${value}" is not a severity.`, `Use one of: ${FAIL_ON_LEVELS.join(", ")}.`);
 }

@@ -3,6 +3,8 @@ import { isUserError } from "../errors.js";
 import type { ScanReport } from "../model/index.js";
 import { formatIssue, plural } from "../report/format.js";
 import { renderReport } from "../report/index.js";
+import { renderRuleCatalog } from "../report/rule-catalog.js";
+import { BUILT_IN_RULES } from "../rules/index.js";
 import { scan } from "../scan.js";
 import { TOOL } from "../version.js";
 import { type Command, parseCommand, STDOUT, USAGE } from "./args.js";
@@ -30,6 +32,14 @@ export async function main(argv: readonly string[], terminal: Terminal): Promise
       case "version":
         terminal.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
         return EXIT_PASSED;
+      case "rules":
+        terminal.stdout.write(
+          renderRuleCatalog(
+            BUILT_IN_RULES.map((rule) => rule.descriptor),
+            command.format,
+          ),
+        );
+        return EXIT_PASSED;
       case "scan":
         return await runScan(command, terminal);
     }
@@ -40,7 +50,7 @@ export async function main(argv: readonly string[], terminal: Terminal): Promise
 }
 
 async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Terminal): Promise<number> {
-  const report = await scan({ paths: command.paths, failOn: command.failOn, sourceRoot: command.sourceRoot });
+  const report = await scan({ ...command.scan, stdin: process.stdin });
   const rendered = renderAll(command, report, terminal);
   for (const { output, content } of rendered) {
     if (output === STDOUT) terminal.stdout.write(content);
@@ -62,7 +72,7 @@ function renderAll(command: Extract<Command, { name: "scan" }>, report: ScanRepo
   const outputs = [...command.outputs];
   if (!command.quiet && !outputs.some(({ output }) => output === STDOUT)) outputs.push({ format: "table", output: STDOUT });
   const color = Boolean(terminal.stdout.isTTY) && !terminal.env.NO_COLOR;
-  const sourceRootUri = `${pathToFileURL(command.sourceRoot ?? process.cwd()).href.replace(/\/?$/, "/")}`;
+  const sourceRootUri = `${pathToFileURL(command.scan.sourceRoot ?? process.cwd()).href.replace(/\/?$/, "/")}`;
   return outputs.map(({ format, output }) => ({
     output,
     content: renderReport(format, report, { color: output === STDOUT && color, sourceRootUri }),

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { UserError } from "../errors.js";
-import { FAIL_ON_LEVELS, type FailOn } from "../model/index.js";
+import { FAIL_ON_LEVELS } from "../model/index.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import type { PssLevel, PssVersion, RuleOptions } from "../rules/index.js";
 import { DEFAULT_FAIL_ON, type ScanOptions } from "../scan.js";

@@ -43,7 +43,7 @@ function catalogMarkdown(rules: readonly RuleDescriptor[]): string {
     "",
     "| Rule | Severity | Title |",
     "| --- | --- | --- |",
-    ...rules.map((rule) => `| [\`${rule.id}\`](#${rule.id}) | ${rule.severity} | ${escape(rule.title)} |`),
+    ...rules.map((rule) => `| [\`${rule.id}\`](#${rule.id}) | ${rule.severity} | ${escapePipes(rule.title)} |`),
   ];
   for (const rule of rules) lines.push("", ...ruleSection(rule));
   return `${lines.join("\n")}\n`;
@@ -53,7 +53,7 @@ function ruleSection(rule: RuleDescriptor): string[] {
   const lines = [
     `## ${rule.id}`,
     "",
-    `**${escape(rule.title)}** · severity **${rule.severity}**`,
+    `**${escapePipes(rule.title)}** · severity **${rule.severity}**`,
     "",
     rule.description,
     "",
@@ -66,7 +66,7 @@ function ruleSection(rule: RuleDescriptor): string[] {
       "| Standard | Control |",
       "| --- | --- |",
       ...rule.standards.map(
-        (standard) => `| ${FRAMEWORK_NAMES[standard.framework] ?? standard.framework} | ${escape(controlLabel(standard))} |`,
+        (standard) => `| ${FRAMEWORK_NAMES[standard.framework] ?? standard.framework} | ${escapePipes(controlLabel(standard))} |`,
       ),
     );
   }
@@ -80,6 +80,6 @@ function controlLabel(standard: StandardRef): string {
   return standard.title ? `${control} (${standard.title})` : control;
 }
 
-function escape(text: string): string {
+function escapePipes(text: string): string {
   return text.replaceAll("|", "\\|");
 }

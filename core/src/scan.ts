@@ -16,8 +16,6 @@ export interface ScanOptions {
   failOn?: FailOn;
   rules?: readonly ManifestRule[];
   ruleOptions?: Partial<RuleOptions>;
-  /** Honour `portcullis.dev/ignore` annotations on resources (default true). */
-  inlineIgnores?: boolean;
   /** Follow symbolic links that leave the scanned directory (default false). */
   followSymlinks?: boolean;
   /** Passed to `helm template` for charts found under the paths. */

@@ -95,7 +95,6 @@ export function parseCommand(argv: readonly string[]): Command {
       failOn: parseChoice("--fail-on", values["fail-on"] ?? DEFAULT_FAIL_ON, FAIL_ON_LEVELS),
       ...(values["source-root"] !== undefined && { sourceRoot: values["source-root"] }),
       ruleOptions: parseRuleOptions(values),
-      inlineIgnores: !values["no-inline-ignores"],
       followSymlinks: values["follow-symlinks"] ?? false,
       helm: { valuesFiles: values["helm-values"] ?? [], set: values["helm-set"] ?? [] },
       policies: values.policy ?? [],
@@ -116,6 +115,7 @@ function parseRuleOptions(values: Values): Partial<RuleOptions> {
       kubeVersion: parseMinorVersion("--kube-version", values["kube-version"], /^v?1\.(\d+)$/, "1.29"),
     }),
     ...(values["allowed-registry"] !== undefined && { allowedRegistries: values["allowed-registry"] }),
+    ...(values["no-inline-ignores"] && { inlineIgnores: false }),
   };
 }
 

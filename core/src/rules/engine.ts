@@ -1,12 +1,17 @@
 import { locate } from "../manifests/positions.js";
 import { type Finding, fingerprintOf } from "../model/index.js";
+import { inlineSuppression } from "./inline-ignores.js";
 import type { ManifestRule, RuleContext, Violation } from "./types.js";
 
 /** Runs every rule and turns its violations into located, fingerprinted findings. */
 export function runRules(rules: readonly ManifestRule[], context: RuleContext, target: string): Finding[] {
   const findings: Finding[] = [];
   for (const rule of rules) {
-    for (const violation of rule.check(context)) findings.push(toFinding(rule, violation, target));
+    for (const violation of rule.check(context)) {
+      const finding = toFinding(rule, violation, target);
+      const suppressed = context.options.inlineIgnores ? inlineSuppression(violation.resource, rule.descriptor.id) : undefined;
+      findings.push(suppressed ? { ...finding, suppressed } : finding);
+    }
   }
   return findings;
 }

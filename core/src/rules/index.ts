@@ -1,3 +1,4 @@
+import { ignoreWithoutReason } from "./inline-ignores.js";
 import { hostNamespaces, hostPathVolumes, privilegedContainer } from "./pod-security.js";
 import type { ManifestRule } from "./types.js";
 
@@ -13,4 +14,4 @@ export {
 } from "./types.js";
 
 /** Every built-in manifest rule, in the order they are listed. */
-export const BUILT_IN_RULES: readonly ManifestRule[] = [privilegedContainer, hostNamespaces, hostPathVolumes];
+export const BUILT_IN_RULES: readonly ManifestRule[] = [privilegedContainer, hostNamespaces, hostPathVolumes, ignoreWithoutReason];

@@ -16,9 +16,11 @@ export interface RuleOptions {
   kubeVersion?: { major: 1; minor: number };
   /** Registries images may come from (host, or host/path prefix); empty: no allow-list check. */
   allowedRegistries: readonly string[];
+  /** Honour `portcullis.dev/ignore` annotations on resources. */
+  inlineIgnores: boolean;
 }
 
-export const DEFAULT_RULE_OPTIONS: RuleOptions = { pssLevel: "restricted", pssVersion: "latest", allowedRegistries: [] };
+export const DEFAULT_RULE_OPTIONS: RuleOptions = { pssLevel: "restricted", pssVersion: "latest", allowedRegistries: [], inlineIgnores: true };
 
 /** Everything a manifest rule may look at; cross-resource rules use `resources`. */
 export interface RuleContext {

@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
+import { parseKubernetesVersion, parsePssVersion } from "../config/versions.js";
 import { UserError } from "../errors.js";
 import { FAIL_ON_LEVELS } from "../model/index.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
-import type { PssLevel, PssVersion, RuleOptions } from "../rules/index.js";
+import type { PssLevel, RuleOptions } from "../rules/index.js";
 import { DEFAULT_FAIL_ON, type ScanOptions } from "../scan.js";
 
 /** `-` means standard output. */
@@ -22,7 +23,9 @@ export type Command =
   | { name: "rules"; format: RuleListFormat }
   | {
       name: "scan";
+      /** Only what the command line says; the config file fills in the rest. */
       scan: ScanOptions;
+      configPath?: string;
       outputs: OutputRequest[];
       quiet: boolean;
       debug: boolean;
@@ -33,6 +36,7 @@ const OPTIONS = {
   output: { type: "string", short: "o", multiple: true },
   "fail-on": { type: "string" },
   "source-root": { type: "string" },
+  config: { type: "string", short: "c" },
   "pss-level": { type: "string" },
   "pss-version": { type: "string" },
   "kube-version": { type: "string" },
@@ -61,6 +65,7 @@ Options:
   -o, --output FILE     where the --format before it goes ("-" is stdout, the default)
   --fail-on LEVEL       ${FAIL_ON_LEVELS.join(" | ")} (default ${DEFAULT_FAIL_ON})
   --source-root DIR     report paths relative to DIR (default: current directory)
+  -c, --config FILE     settings file (default .portcullis.yaml if present); flags override it
   --pss-level LEVEL     baseline | restricted (default restricted)
   --pss-version V       v1.0 ... v1.N | latest (default latest), as pod-security-admission
   --kube-version V      target Kubernetes version, e.g. 1.29, for removed APIs (default: newest)
@@ -91,14 +96,15 @@ export function parseCommand(argv: readonly string[]): Command {
   return {
     name: "scan",
     scan: {
-      paths: paths.length > 0 ? paths : ["."],
-      failOn: parseChoice("--fail-on", values["fail-on"] ?? DEFAULT_FAIL_ON, FAIL_ON_LEVELS),
+      paths,
+      ...(values["fail-on"] !== undefined && { failOn: parseChoice("--fail-on", values["fail-on"], FAIL_ON_LEVELS) }),
       ...(values["source-root"] !== undefined && { sourceRoot: values["source-root"] }),
       ruleOptions: parseRuleOptions(values),
-      followSymlinks: values["follow-symlinks"] ?? false,
+      ...(values["follow-symlinks"] && { followSymlinks: true }),
       helm: { valuesFiles: values["helm-values"] ?? [], set: values["helm-set"] ?? [] },
       policies: values.policy ?? [],
     },
+    ...(values.config !== undefined && { configPath: values.config }),
     outputs: pairOutputs(parsed.tokens),
     quiet: values.quiet ?? false,
     debug: values.debug ?? false,
@@ -110,9 +116,11 @@ type Values = ReturnType<typeof parseOrExplain>["values"];
 function parseRuleOptions(values: Values): Partial<RuleOptions> {
   return {
     ...(values["pss-level"] !== undefined && { pssLevel: parseChoice("--pss-level", values["pss-level"], PSS_LEVELS) }),
-    ...(values["pss-version"] !== undefined && { pssVersion: parsePssVersion(values["pss-version"]) }),
+    ...(values["pss-version"] !== undefined && {
+      pssVersion: versionOrExplain("--pss-version", values["pss-version"], parsePssVersion(values["pss-version"]), "v1.29 or latest"),
+    }),
     ...(values["kube-version"] !== undefined && {
-      kubeVersion: parseMinorVersion("--kube-version", values["kube-version"], /^v?1\.(\d+)$/, "1.29"),
+      kubeVersion: versionOrExplain("--kube-version", values["kube-version"], parseKubernetesVersion(values["kube-version"]), "1.29"),
     }),
     ...(values["allowed-registry"] !== undefined && { allowedRegistries: values["allowed-registry"] }),
     ...(values["no-inline-ignores"] && { inlineIgnores: false }),
@@ -121,14 +129,9 @@ function parseRuleOptions(values: Values): Partial<RuleOptions> {
 
 const PSS_LEVELS: readonly PssLevel[] = ["baseline", "restricted"];
 
-function parsePssVersion(value: string): PssVersion {
-  return value === "latest" ? "latest" : parseMinorVersion("--pss-version", value, /^v1\.(\d+)$/, "v1.29");
-}
-
-function parseMinorVersion(flag: string, value: string, pattern: RegExp, example: string) {
-  const minor = pattern.exec(value)?.[1];
-  if (minor === undefined) throw new UserError(`${flag} "${value}" is not a Kubernetes version.`, `Write it like ${example}.`);
-  return { major: 1 as const, minor: Number(minor) };
+function versionOrExplain<T>(flag: string, value: string, parsed: T | undefined, example: string): T {
+  if (parsed === undefined) throw new UserError(`${flag} "${value}" is not a Kubernetes version.`, `Write it like ${example}.`);
+  return parsed;
 }
 
 function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {

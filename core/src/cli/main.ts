@@ -1,4 +1,6 @@
 import { pathToFileURL } from "node:url";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.js";
+import { mergeConfig } from "../config/merge.js";
 import { isUserError } from "../errors.js";
 import type { ScanReport } from "../model/index.js";
 import { formatIssue, plural } from "../report/format.js";
@@ -50,7 +52,8 @@ export async function main(argv: readonly string[], terminal: Terminal): Promise
 }
 
 async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Terminal): Promise<number> {
-  const report = await scan({ ...command.scan, stdin: process.stdin });
+  const config = await loadConfig(command.configPath ?? DEFAULT_CONFIG_FILE, command.configPath !== undefined);
+  const report = await scan({ ...mergeConfig(config, command.scan), stdin: process.stdin });
   const rendered = renderAll(command, report, terminal);
   for (const { output, content } of rendered) {
     if (output === STDOUT) terminal.stdout.write(content);

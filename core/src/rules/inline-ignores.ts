@@ -1,5 +1,6 @@
 import { isRecord, type Resource } from "../manifests/load.js";
 import { representativeScore, type Suppression } from "../model/index.js";
+import { TOOL_URI } from "../version.js";
 import { describeResource } from "./describe.js";
 import type { ManifestRule } from "./types.js";
 
@@ -48,6 +49,7 @@ export const ignoreWithoutReason: ManifestRule = {
     description: `A ${IGNORE_ANNOTATION} annotation suppresses findings on its resource; it must name the rules and say why, so that every exception can be reviewed. One that does not is ignored and reported.`,
     remediation: `Write the rule ids, then " -- ", then the reason. Pipelines that must not honour inline exceptions run with --no-inline-ignores.`,
     fix: `metadata:\n  annotations:\n    ${IGNORE_ANNOTATION}: "pss-host-path-volumes -- reads node logs; tracked in OPS-123"`,
+    helpUri: `${TOOL_URI}/blob/main/README.md#suppressing-findings`,
     standards: [],
   },
   *check({ resources, options }) {

@@ -45,6 +45,10 @@ export interface Workload {
   podSpecPath: FieldPath;
   podSpec: Record<string, unknown>;
   containers: Container[];
+  /** Path of the pod's metadata (the pod template's, for workload kinds), where its annotations live. */
+  podMetadataPath: FieldPath;
+  /** The pod's metadata; empty when it is missing or not a map. */
+  podMetadata: Record<string, unknown>;
 }
 
 /** A security setting as it applies to one container, and the field that set it. */
@@ -67,7 +71,16 @@ export function toWorkloads(resources: readonly Resource[]): Workload[] {
     if (!podSpecPath) continue;
     const podSpec = valueAt(resource.object, podSpecPath);
     if (!isRecord(podSpec)) continue;
-    workloads.push({ resource, podSpecPath, podSpec, containers: containersOf(podSpec, podSpecPath) });
+    const podMetadataPath = [...podSpecPath.slice(0, -1), "metadata"];
+    const podMetadata = valueAt(resource.object, podMetadataPath);
+    workloads.push({
+      resource,
+      podSpecPath,
+      podSpec,
+      containers: containersOf(podSpec, podSpecPath),
+      podMetadataPath,
+      podMetadata: isRecord(podMetadata) ? podMetadata : {},
+    });
   }
   return workloads;
 }

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, unprivilegedUid } from "./support/cli.js";
 import { tempTree } from "./support/files.js";
@@ -111,6 +111,34 @@ describe("portcullis scan exit codes", () => {
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("portcullis scan --policy", () => {
+  const deployment = (replicas: number) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: shop }\nspec:\n  replicas: ${replicas}\n  template:\n    spec:\n      containers: [{ name: app, image: nginx }]\n`;
+  const policy = resolve("test/fixtures/policies/replicas.yaml");
+
+  it("enforces a ValidatingAdmissionPolicy's CEL validations as findings, and SARIF stays valid for GitHub", () => {
+    const root = tempTree({ "big.yaml": deployment(7), "small.yaml": deployment(2).replace("name: web", "name: api") });
+    const result = runCli(["scan", ".", "--policy", policy, "--format", "json"], { cwd: root });
+    const findings = JSON.parse(result.stdout).findings.filter((finding: ReportFinding) => finding.ruleId.startsWith("policy/"));
+    expect(findings.map((finding: ReportFinding) => `${finding.ruleId} ${finding.location.path}`)).toEqual([
+      "policy/demo-policy.example.com big.yaml",
+    ]);
+    const sarif = runCli(["scan", ".", "--policy", policy, "--format", "sarif"], { cwd: root });
+    const rules = JSON.parse(sarif.stdout).runs[0].tool.driver.rules.map((rule: { id: string }) => rule.id);
+    expect(rules).toContain("policy/demo-policy.example.com");
+  });
+
+  it("exits 2 naming a policy file that does not compile", () => {
+    const root = tempTree({
+      "d.yaml": deployment(1),
+      "bad-policy.yaml": readFileSync(policy, "utf8").replace("object.spec.replicas <= 5", "object.spec.replicas <="),
+    });
+    const result = runCli(["scan", "d.yaml", "--policy", "bad-policy.yaml"], { cwd: root });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^portcullis: error: policy file bad-policy\.yaml, line \d+: /);
   });
 });
 

@@ -5,6 +5,7 @@ import { type DiscoveredFile, discoverManifestFiles } from "./manifests/discover
 import { type LoadedManifests, loadManifests, type ManifestText, readManifest } from "./manifests/load.js";
 import { toWorkloads } from "./manifests/workloads.js";
 import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
+import { loadCelPolicies } from "./rules/custom/index.js";
 import { BUILT_IN_RULES, DEFAULT_RULE_OPTIONS, type ManifestRule, type RuleOptions, runRules } from "./rules/index.js";
 import { TOOL } from "./version.js";
 
@@ -34,7 +35,7 @@ export const DEFAULT_FAIL_ON: FailOn = "high";
  */
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const sourceRoot = resolve(options.sourceRoot ?? process.cwd());
-  const rules = options.rules ?? BUILT_IN_RULES;
+  const rules = [...(options.rules ?? BUILT_IN_RULES), ...(await loadCelPolicies(options.policies ?? [], sourceRoot))];
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;
   const ruleOptions: RuleOptions = { ...DEFAULT_RULE_OPTIONS, ...options.ruleOptions };
   const files = await discoverManifestFiles(options.paths);

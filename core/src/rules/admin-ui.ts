@@ -55,20 +55,29 @@ export interface AdminUiMatch {
   evidence: string;
 }
 
+/** A workload that runs an admin UI, found once per scan so Services are matched against few. */
+export interface AdminUiWorkload {
+  workload: Workload;
+  match: AdminUiMatch;
+}
+
+export function adminUiWorkloads(workloads: readonly Workload[]): AdminUiWorkload[] {
+  return workloads.flatMap((workload) => {
+    const match = adminUiInWorkload(workload);
+    return match ? [{ workload, match }] : [];
+  });
+}
+
 /**
  * The admin UI a Service leads to: by the images of the pods its selector picks (workloads
  * in the same namespace), else by its name. `service` may be absent when an Ingress names a
  * Service the scan does not contain; then only the name counts.
  */
-export function adminUiBehind(name: string, service: Resource | undefined, workloads: readonly Workload[]): AdminUiMatch | undefined {
+export function adminUiBehind(name: string, service: Resource | undefined, uis: readonly AdminUiWorkload[]): AdminUiMatch | undefined {
   const selector = service && selectorOf(service);
   if (service && selector) {
-    for (const workload of workloads) {
-      if (sameNamespace(workload.resource, service) && selects(selector, podLabelsOf(workload))) {
-        const match = adminUiInWorkload(workload);
-        if (match) return match;
-      }
-    }
+    const selected = uis.find(({ workload }) => sameNamespace(workload.resource, service) && selects(selector, podLabelsOf(workload)));
+    if (selected) return selected.match;
   }
   const byName = ADMIN_UIS.find((ui) => ui.serviceNames.some((known) => name === known || name.endsWith(`-${known}`)));
   return byName && { title: byName.title, evidence: `Service named "${name}"` };
@@ -109,8 +118,13 @@ export function repositoryOf(image: string): string {
 }
 
 /** Objects without a namespace land in the default one (as kubectl applies them without `-n`). */
-export function sameNamespace(a: Resource, b: Resource): boolean {
+function sameNamespace(a: Resource, b: Resource): boolean {
   return (a.namespace ?? "default") === (b.namespace ?? "default");
+}
+
+/** `namespace/name` of an object called `name` in the namespace of `resource`. */
+export function namespacedName(resource: Resource, name: string): string {
+  return `${resource.namespace ?? "default"}/${name}`;
 }
 
 function selectorOf(service: Resource): Record<string, string> | undefined {

@@ -3,7 +3,7 @@ import { isRecord, type Resource } from "../manifests/load.js";
 import type { FieldPath } from "../manifests/positions.js";
 import { valueAt } from "../manifests/workloads.js";
 import { type RuleDescriptor, representativeScore } from "../model/index.js";
-import { adminUiBehind, sameNamespace } from "./admin-ui.js";
+import { adminUiBehind, adminUiWorkloads, namespacedName } from "./admin-ui.js";
 import { describeResource } from "./describe.js";
 import { azurePolicy, mitre, nsaCisa } from "./standards.js";
 import type { ManifestRule, RuleContext, Violation } from "./types.js";
@@ -288,9 +288,11 @@ function* backendRoute(backend: unknown, path: FieldPath, host: string | undefin
 /** Every way an admin UI is reachable from outside the cluster, with the reach it has. */
 function* exposedAdminUis({ resources, workloads }: RuleContext): Generator<Violation & { reach: Reach }> {
   const allServices = services(resources);
+  const uis = adminUiWorkloads(workloads);
+  const servicesByName = new Map(allServices.map((service) => [namespacedName(service, service.name ?? ""), service]));
   for (const service of allServices) {
     const reach = serviceReach(service);
-    const ui = reach && adminUiBehind(service.name ?? "", service, workloads);
+    const ui = reach && adminUiBehind(service.name ?? "", service, uis);
     if (!reach || !ui) continue;
     yield {
       reach: reach.reach,
@@ -301,8 +303,8 @@ function* exposedAdminUis({ resources, workloads }: RuleContext): Generator<Viol
   }
   for (const ingress of ingresses(resources)) {
     for (const route of ingressRoutes(ingress)) {
-      const target = allServices.find((service) => service.name === route.serviceName && sameNamespace(service, ingress));
-      const ui = adminUiBehind(route.serviceName, target, workloads);
+      const target = servicesByName.get(namespacedName(ingress, route.serviceName));
+      const ui = adminUiBehind(route.serviceName, target, uis);
       if (!ui) continue;
       const from = route.host ? `host ${route.host}` : "any host";
       yield {

@@ -56,8 +56,44 @@ const BUILT_IN_KINDS = new Set([
   "VolumeAttachment",
 ]);
 
+/** Built-in kinds that live outside namespaces; every other built-in kind is namespaced. */
+const CLUSTER_SCOPED_KINDS = new Set([
+  "APIService",
+  "CertificateSigningRequest",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "ClusterTrustBundle",
+  "ComponentStatus",
+  "CSIDriver",
+  "CSINode",
+  "CustomResourceDefinition",
+  "DeviceClass",
+  "FlowSchema",
+  "IngressClass",
+  "IPAddress",
+  "MutatingAdmissionPolicy",
+  "MutatingAdmissionPolicyBinding",
+  "MutatingWebhookConfiguration",
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "PriorityClass",
+  "PriorityLevelConfiguration",
+  "RuntimeClass",
+  "ServiceCIDR",
+  "StorageClass",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "ValidatingWebhookConfiguration",
+  "VolumeAttachment",
+]);
+
 export function isBuiltInKind(kind: string): boolean {
-  return BUILT_IN_KINDS.has(kind);
+  return BUILT_IN_KINDS.has(kind) || CLUSTER_SCOPED_KINDS.has(kind);
+}
+
+export function isClusterScopedKind(kind: string): boolean {
+  return CLUSTER_SCOPED_KINDS.has(kind);
 }
 
 /** `v1/List` and the typed lists (`PodList`, `DeploymentList`, …) wrap resources in `items`. */

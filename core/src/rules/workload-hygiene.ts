@@ -1,3 +1,4 @@
+import { isClusterScopedKind } from "../manifests/kinds.js";
 import { isRecord, type Resource } from "../manifests/load.js";
 import { type Container, valueAt, type Workload } from "../manifests/workloads.js";
 import { representativeScore } from "../model/index.js";
@@ -303,38 +304,6 @@ export const defaultServiceAccountToken: ManifestRule = {
 // ---------------------------------------------------------------------------------------
 // The default namespace
 
-/** Built-in kinds that live outside namespaces; a namespace set on them is ignored. */
-const CLUSTER_SCOPED_KINDS = new Set([
-  "APIService",
-  "CertificateSigningRequest",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "ClusterTrustBundle",
-  "ComponentStatus",
-  "CSIDriver",
-  "CSINode",
-  "CustomResourceDefinition",
-  "DeviceClass",
-  "FlowSchema",
-  "IngressClass",
-  "IPAddress",
-  "MutatingAdmissionPolicy",
-  "MutatingAdmissionPolicyBinding",
-  "MutatingWebhookConfiguration",
-  "Namespace",
-  "Node",
-  "PersistentVolume",
-  "PriorityClass",
-  "PriorityLevelConfiguration",
-  "RuntimeClass",
-  "ServiceCIDR",
-  "StorageClass",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "ValidatingWebhookConfiguration",
-  "VolumeAttachment",
-]);
-
 export const defaultNamespace: ManifestRule = {
   descriptor: {
     id: "workload-default-namespace",
@@ -356,7 +325,7 @@ export const defaultNamespace: ManifestRule = {
   },
   *check({ resources }) {
     for (const resource of resources) {
-      if (resource.namespace !== "default" || CLUSTER_SCOPED_KINDS.has(resource.kind)) continue;
+      if (resource.namespace !== "default" || isClusterScopedKind(resource.kind)) continue;
       yield { resource, path: ["metadata", "namespace"], message: `${describeResource(resource)} is placed in the default namespace.` };
     }
   },

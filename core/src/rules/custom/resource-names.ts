@@ -1,30 +1,5 @@
+import { isClusterScopedKind } from "../../manifests/kinds.js";
 import { isRecord, type Resource } from "../../manifests/load.js";
-
-/** Built-in kinds that are not namespaced (every other built-in kind is). */
-const CLUSTER_SCOPED_KINDS = new Set([
-  "APIService",
-  "CertificateSigningRequest",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "ComponentStatus",
-  "CSIDriver",
-  "CSINode",
-  "CustomResourceDefinition",
-  "FlowSchema",
-  "IngressClass",
-  "MutatingWebhookConfiguration",
-  "Namespace",
-  "Node",
-  "PersistentVolume",
-  "PriorityClass",
-  "PriorityLevelConfiguration",
-  "RuntimeClass",
-  "StorageClass",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "ValidatingWebhookConfiguration",
-  "VolumeAttachment",
-]);
 
 /** Built-in kinds whose resource name is not the regular plural. */
 const IRREGULAR_RESOURCES: Readonly<Record<string, string>> = { Endpoints: "endpoints" };
@@ -61,7 +36,7 @@ export function resourceTypeOf(resource: Resource, customKinds: CustomKinds): Re
     group,
     version,
     resource: IRREGULAR_RESOURCES[resource.kind] ?? guessResource(resource.kind),
-    namespaced: !CLUSTER_SCOPED_KINDS.has(resource.kind),
+    namespaced: !isClusterScopedKind(resource.kind),
   };
 }
 

@@ -61,7 +61,8 @@ scan: checks Kubernetes manifests (YAML and JSON files under each PATH, default
 rules: lists the built-in rules with their standards mappings.
 
 Options:
-  -f, --format FORMAT   ${REPORT_FORMATS.join(" | ")} (default table); repeat for more reports
+  -f, --format FORMAT   ${REPORT_FORMATS.join(" | ")} (default table);
+                        repeat for more reports
   -o, --output FILE     where the --format before it goes ("-" is stdout, the default)
   --fail-on LEVEL       ${FAIL_ON_LEVELS.join(" | ")} (default ${DEFAULT_FAIL_ON})
   --source-root DIR     report paths relative to DIR (default: current directory)

@@ -1,8 +1,7 @@
 import { relative, resolve, sep } from "node:path";
 import { UserError } from "./errors.js";
 import { evaluateGate } from "./gate/index.js";
-import { type DiscoveredFile, discoverManifestFiles } from "./manifests/discover.js";
-import { type LoadedManifests, loadManifests, type ManifestText, readManifest } from "./manifests/load.js";
+import { loadInputs, STDIN_PATH } from "./manifests/inputs.js";
 import { toWorkloads } from "./manifests/workloads.js";
 import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
 import { loadCelPolicies } from "./rules/custom/index.js";
@@ -38,28 +37,34 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const rules = [...(options.rules ?? BUILT_IN_RULES), ...(await loadCelPolicies(options.policies ?? [], sourceRoot))];
   const failOn = options.failOn ?? DEFAULT_FAIL_ON;
   const ruleOptions: RuleOptions = { ...DEFAULT_RULE_OPTIONS, ...options.ruleOptions };
-  const files = await discoverManifestFiles(options.paths);
+  const inputs = await loadInputs(options.paths, {
+    sourceRoot,
+    followSymlinks: options.followSymlinks,
+    helm: options.helm,
+    stdin: options.stdin,
+  });
   const targets: ScanTarget[] = [];
   const findings: Finding[] = [];
   const errors: ScanIssue[] = [];
+  const warnings: ScanIssue[] = [];
   const totals = { resources: 0, nonKubernetesDocuments: 0, unknownKinds: [] as KindCount[] };
 
-  for (const input of options.paths) {
+  for (const loaded of inputs) {
+    const { input } = loaded;
     const target: ScanTarget = { id: manifestTargetId(input, sourceRoot), kind: "manifests", input };
-    const loaded = await loadInput(
-      files.filter((file) => file.input === input),
-      sourceRoot,
-    );
     targets.push(target);
-    errors.push(...loaded.errors);
+    // Loops, not push(...items): spreading more than ~100k items overflows the stack.
+    for (const issue of loaded.errors) errors.push(issue);
+    for (const issue of loaded.warnings) warnings.push(issue);
     totals.resources += loaded.resources.length;
     totals.nonKubernetesDocuments += loaded.nonKubernetesDocuments;
     totals.unknownKinds.push(...loaded.unknownKinds);
     const context = { resources: loaded.resources, workloads: toWorkloads(loaded.resources), options: ruleOptions };
-    findings.push(...runRules(rules, context, target.id));
+    for (const finding of runRules(rules, context, target.id)) findings.push(finding);
   }
 
-  if (totals.resources === 0 && errors.length === 0) throw nothingToScan(options.paths, files.length, totals.nonKubernetesDocuments);
+  const filesScanned = inputs.reduce((total, loaded) => total + loaded.filesScanned, 0);
+  if (totals.resources === 0 && errors.length === 0) throw nothingToScan(options.paths, filesScanned, totals.nonKubernetesDocuments);
   return {
     schemaVersion: 1,
     tool: TOOL,
@@ -68,31 +73,19 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     findings,
     rules: referencedRules(rules, findings),
     summary: {
-      filesScanned: files.length,
+      filesScanned,
       resources: totals.resources,
       unknownKinds: totals.unknownKinds,
       nonKubernetesDocuments: totals.nonKubernetesDocuments,
     },
     errors,
-    warnings: [],
+    warnings,
   };
-}
-
-async function loadInput(files: readonly DiscoveredFile[], sourceRoot: string): Promise<LoadedManifests> {
-  const texts: ManifestText[] = [];
-  const unreadable: ScanIssue[] = [];
-  for (const file of files) {
-    const read = await readManifest(file.path, toSourcePath(file.path, sourceRoot));
-    if ("text" in read) texts.push(read);
-    else unreadable.push(read);
-  }
-  const loaded = loadManifests(texts);
-  loaded.errors.unshift(...unreadable);
-  return loaded;
 }
 
 /** A stable category per scan target: the input path relative to the source root, never a tag or a time. */
 function manifestTargetId(input: string, sourceRoot: string): string {
+  if (input === STDIN_PATH) return "manifests/stdin";
   const path = toSourcePath(resolve(input), sourceRoot) || ".";
   return `manifests/${path}`;
 }

@@ -1,10 +1,13 @@
-import { lstat, readdir, realpath, stat } from "node:fs/promises";
-import { extname, join, relative, sep } from "node:path";
+import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
+import { basename, dirname, extname, join, relative, sep } from "node:path";
 import { UserError } from "../errors.js";
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 /** Folders that never hold a project's own manifests and can be huge. */
 const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
+/** The names `kustomize build` looks for, in its order. */
+export const KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
+export const CHART_FILE_NAME = "Chart.yaml";
 
 export interface DiscoveredFile {
   /** Absolute path. */
@@ -13,26 +16,49 @@ export interface DiscoveredFile {
   input: string;
 }
 
+/** Something found under an input that was not read: a link not followed, a directory that cannot be listed. */
+export interface SkippedEntry extends DiscoveredFile {
+  reason: string;
+  /** Whether the user must fix it (an error) or should only know (a warning). */
+  severity: "error" | "warning";
+}
+
+export interface Discovery {
+  /** YAML and JSON files, each real path once. */
+  files: DiscoveredFile[];
+  /** Directories holding a kustomization file. */
+  kustomizations: DiscoveredFile[];
+  /** Directories holding a Chart.yaml. */
+  charts: DiscoveredFile[];
+  skipped: SkippedEntry[];
+}
+
+export interface DiscoveryOptions {
+  /** Follow symbolic links that leave the input they were found under (default false). */
+  followSymlinks?: boolean;
+}
+
 /**
- * Lists the manifest files under each input. A file named explicitly is always taken;
- * directories are walked for YAML/JSON files. Symbolic links are followed only while
- * they stay inside the input they were found under, and each real path is read once,
- * so link loops end.
+ * Lists the manifest files, kustomizations and charts under each input. A file named
+ * explicitly is always taken; directories are walked. Symbolic links are followed only
+ * while they stay inside their input (unless `followSymlinks`), each real path is read
+ * once so link loops end, and every link not followed is listed in `skipped`.
  */
-export async function discoverManifestFiles(inputs: readonly string[]): Promise<DiscoveredFile[]> {
-  const found: DiscoveredFile[] = [];
-  const seen = new Set<string>();
+export async function discoverInputs(inputs: readonly string[], options: DiscoveryOptions = {}): Promise<Discovery> {
+  const discovery: Discovery = { files: [], kustomizations: [], charts: [], skipped: [] };
+  const walker = new Walker(discovery, options.followSymlinks ?? false);
   for (const input of inputs) {
     const root = await resolveInput(input);
     const info = await stat(root);
-    if (info.isDirectory()) {
-      await walk(root, root, input, seen, found);
-    } else if (!seen.has(root)) {
-      seen.add(root);
-      found.push({ path: root, input });
-    }
+    if (info.isDirectory()) await walker.walk(root, root, input);
+    else walker.addFile(root, input);
   }
-  return found;
+  return discovery;
+}
+
+/** The manifest files under each input (see discoverInputs). */
+export async function discoverManifestFiles(inputs: readonly string[], options: DiscoveryOptions = {}): Promise<DiscoveredFile[]> {
+  return (await discoverInputs(inputs, options)).files;
 }
 
 async function resolveInput(input: string): Promise<string> {
@@ -45,39 +71,106 @@ async function resolveInput(input: string): Promise<string> {
   }
 }
 
-async function walk(dir: string, root: string, input: string, seen: Set<string>, found: DiscoveredFile[]): Promise<void> {
-  if (seen.has(dir)) return;
-  seen.add(dir);
-  let entries: string[];
-  try {
-    entries = (await readdir(dir)).sort();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `directory "${dir}" cannot be read (${code ?? "unknown error"}).`,
-      "Check its permissions, or leave it out of the scan paths.",
-    );
+class Walker {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly discovery: Discovery,
+    private readonly followSymlinks: boolean,
+  ) {}
+
+  /** A file named on the command line; a kustomization or Chart.yaml stands for its directory. */
+  addFile(path: string, input: string): void {
+    if (this.seen.has(path)) return;
+    this.seen.add(path);
+    const name = basename(path);
+    if ((KUSTOMIZATION_FILE_NAMES as readonly string[]).includes(name)) this.discovery.kustomizations.push({ path: dirname(path), input });
+    else if (name === CHART_FILE_NAME) this.discovery.charts.push({ path: dirname(path), input });
+    else this.discovery.files.push({ path, input });
   }
-  for (const name of entries) {
-    if (SKIPPED_DIRECTORIES.has(name)) continue;
-    const entryPath = await followWithinRoot(join(dir, name), root);
-    if (!entryPath) continue;
-    const info = await stat(entryPath).catch(() => undefined);
-    if (info?.isDirectory()) {
-      await walk(entryPath, root, input, seen, found);
-    } else if (info?.isFile() && MANIFEST_EXTENSIONS.has(extname(name).toLowerCase()) && !seen.has(entryPath)) {
-      seen.add(entryPath);
-      found.push({ path: entryPath, input });
+
+  async walk(dir: string, root: string, input: string): Promise<void> {
+    if (this.seen.has(dir)) return;
+    this.seen.add(dir);
+    let entries: string[];
+    try {
+      entries = (await readdir(dir)).sort();
+    } catch (error) {
+      this.skip(dir, input, `directory cannot be read (${codeOf(error)}); its files were not scanned`, "error");
+      return;
     }
+    this.noteRenderable(dir, input, entries);
+    for (const name of entries) {
+      if (SKIPPED_DIRECTORIES.has(name)) continue;
+      const entryPath = await this.follow(join(dir, name), root, input);
+      if (!entryPath) continue;
+      const info = await stat(entryPath).catch(() => undefined);
+      if (info?.isDirectory()) {
+        await this.walk(entryPath, root, input);
+      } else if (info?.isFile() && MANIFEST_EXTENSIONS.has(extname(name).toLowerCase()) && !this.seen.has(entryPath)) {
+        this.seen.add(entryPath);
+        this.discovery.files.push({ path: entryPath, input });
+      }
+    }
+  }
+
+  private noteRenderable(dir: string, input: string, entries: readonly string[]): void {
+    if (KUSTOMIZATION_FILE_NAMES.some((name) => entries.includes(name))) this.discovery.kustomizations.push({ path: dir, input });
+    if (entries.includes(CHART_FILE_NAME)) this.discovery.charts.push({ path: dir, input });
+  }
+
+  /** The real path of an entry, or undefined (and a note in `skipped`) for a link not followed. */
+  private async follow(entryPath: string, root: string, input: string): Promise<string | undefined> {
+    let info: Awaited<ReturnType<typeof lstat>>;
+    try {
+      info = await lstat(entryPath);
+    } catch (error) {
+      this.skip(entryPath, input, `cannot be read (${codeOf(error)})`, "error");
+      return undefined;
+    }
+    if (!info.isSymbolicLink()) return entryPath;
+    const pointsTo = await readlink(entryPath).catch(() => "?");
+    let target: string;
+    try {
+      target = await realpath(entryPath);
+    } catch (error) {
+      const code = codeOf(error);
+      const reason =
+        code === "ENOENT"
+          ? `is a dangling symbolic link (to ${pointsTo}); skipped`
+          : code === "ELOOP"
+            ? `is a symbolic link loop (to ${pointsTo}); skipped`
+            : `is a symbolic link that cannot be resolved (${code}); skipped`;
+      this.skip(entryPath, input, reason, "warning");
+      return undefined;
+    }
+    if (isInside(target, dirname(entryPath))) {
+      this.skip(entryPath, input, `is a symbolic link to its own parent directory (${pointsTo}); skipped to end the loop`, "warning");
+      return undefined;
+    }
+    if (!this.followSymlinks && !isInside(root, target)) {
+      this.skip(
+        entryPath,
+        input,
+        `is a symbolic link to ${target}, outside the scanned directory; not followed (pass --follow-symlinks to follow it)`,
+        "warning",
+      );
+      return undefined;
+    }
+    return target;
+  }
+
+  private skip(path: string, input: string, reason: string, severity: SkippedEntry["severity"]): void {
+    this.discovery.skipped.push({ path, input, reason, severity });
   }
 }
 
-/** The real path of an entry, or undefined for a dangling link or one leaving the root. */
-async function followWithinRoot(entryPath: string, root: string): Promise<string | undefined> {
-  const info = await lstat(entryPath);
-  if (!info.isSymbolicLink()) return entryPath;
-  const target = await realpath(entryPath).catch(() => undefined);
-  if (!target) return undefined;
-  const rel = relative(root, target);
-  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep)) ? target : undefined;
+/** Whether `path` is `dir` or below it. */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (rel !== ".." && !rel.startsWith(`..${sep}`) && !rel.startsWith(sep));
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? "unknown error";
 }

@@ -6,11 +6,17 @@ export type FieldPath = ReadonlyArray<string | number>;
 
 /** A parsed YAML document with what is needed to turn node offsets into lines and columns. */
 export interface PositionedDocument {
-  /** Source-root-relative path with forward slashes. */
+  /** Source-root-relative path with forward slashes: the file findings point at. */
   path: string;
   text: string;
   document: Document.Parsed;
   lineCounter: LineCounter;
+  /**
+   * Set on documents rendered by Kustomize or Helm, whose `text` and `document` are the
+   * rendered output the user never sees: maps a field path of the rendered object to
+   * where the source files (a base, a patch, a template) write it.
+   */
+  resolve?: (fieldPath: FieldPath) => Location;
 }
 
 interface NodeAt {
@@ -23,6 +29,7 @@ interface NodeAt {
  * exists (from its key to the end of its value), else its nearest existing parent.
  */
 export function locate(source: PositionedDocument, fieldPath: FieldPath): Location {
+  if (source.resolve) return source.resolve(fieldPath);
   const contents = source.document.contents;
   let at: NodeAt | undefined = contents ? { value: contents } : undefined;
   for (const segment of fieldPath) {
@@ -35,7 +42,8 @@ export function locate(source: PositionedDocument, fieldPath: FieldPath): Locati
 
 function child(node: Node, segment: string | number): NodeAt | undefined {
   if (isMap(node)) {
-    const pair = node.items.find((item) => isPair(item) && keyOf(item.key) === segment);
+    // The last of duplicate keys, whose value Kubernetes (and the loaded object) takes.
+    const pair = node.items.findLast((item) => isPair(item) && keyOf(item.key) === segment);
     if (!pair || !isNodeLike(pair.value)) return undefined;
     return { key: isNodeLike(pair.key) ? pair.key : undefined, value: pair.value };
   }

@@ -260,6 +260,43 @@ describe("Helm rendering (a stand-in helm printing recorded output)", () => {
   });
 });
 
+const helm = findOnPath("helm") ?? "/usr/local/bin/helm";
+const helmHere = realPartAvailable("helm", helm, "run `npm run tools`, as .ci/run does.");
+
+describe.skipIf(!helmHere)("Helm rendering with the real helm", () => {
+  const HELM_ONLY = { PATH: tempTreeWithLinks({ helm }) };
+
+  it("renders the chart with the --set values and maps fields to the template lines that write them", async () => {
+    const loaded = await loadOne(CHART, HELM_ONLY, { helm: { valuesFiles: [], set: ["hostNetwork=true"] } });
+    expect(loaded.errors).toEqual([]);
+    expect(loaded.warnings).toEqual([]);
+    const deployment = resource(loaded, "Deployment", "release-name-web");
+    const web = `${CHART}/templates/web.yaml`;
+    expect(at(deployment, [...POD, "hostNetwork"])).toBe(`${web}:24:7`);
+    expect(at(deployment, [...POD, "containers", 0, "securityContext", "privileged"])).toBe(`${web}:30:13`);
+    expect(at(resource(loaded, "Pod", "static"), ["spec", "hostPID"])).toBe(`${CHART}/templates/static-pod.yaml:7:3`);
+  });
+
+  it("passes values files: a value that turns a field off removes its finding", async () => {
+    const values = tempTree({ "off.yaml": "privileged: false\n" });
+    const report = await scan({
+      paths: [CHART],
+      sourceRoot: REPO,
+      helm: { valuesFiles: [join(values, "off.yaml")], set: [] },
+      ruleOptions: { pssLevel: "baseline" },
+    });
+    const ruleIds = (await scan({ paths: [CHART], sourceRoot: REPO, ruleOptions: { pssLevel: "baseline" } })).findings.map((f) => f.ruleId);
+    expect(ruleIds).toContain("pss-privileged");
+    expect(report.findings.map((finding) => finding.ruleId)).not.toContain("pss-privileged");
+  });
+
+  it("reports a template error as an error naming the chart", async () => {
+    const loaded = await loadOne(CHART, HELM_ONLY, { helm: { valuesFiles: [], set: ["replicaCount={{"] } });
+    expect(loaded.errors.map((error) => error.path)).toEqual([CHART]);
+    expect(loaded.errors[0]?.message).toMatch(/^helm template failed: /);
+  });
+});
+
 describe("Helm not on PATH", () => {
   it("warns once per chart naming the tool and the chart, counts the templates it skips, and scans the plain ones", async () => {
     const loaded = await loadOne(`${FIXTURES}/helm`, NOTHING_ON_PATH);

@@ -20,7 +20,12 @@ export interface RuleOptions {
   inlineIgnores: boolean;
 }
 
-export const DEFAULT_RULE_OPTIONS: RuleOptions = { pssLevel: "restricted", pssVersion: "latest", allowedRegistries: [], inlineIgnores: true };
+export const DEFAULT_RULE_OPTIONS: RuleOptions = {
+  pssLevel: "restricted",
+  pssVersion: "latest",
+  allowedRegistries: [],
+  inlineIgnores: true,
+};
 
 /** Everything a manifest rule may look at; cross-resource rules use `resources`. */
 export interface RuleContext {

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -313,8 +313,10 @@ describe("Helm not on PATH", () => {
   });
 });
 
-const CORPORA = resolve(REPO, "../shared/corpora/manifests");
-const corporaHere = existsSync(CORPORA) || skipOrFail(`the reference corpora are not at ${CORPORA}`);
+const CORPORA_AS_NAMED = resolve(REPO, "../shared/corpora/manifests");
+const corporaHere = existsSync(CORPORA_AS_NAMED) || skipOrFail(`the reference corpora are not at ${CORPORA_AS_NAMED}`);
+/** Scans report real paths, so compare with the corpora's real path (shared/ may be a link). */
+const CORPORA = corporaHere ? realpathSync(CORPORA_AS_NAMED) : CORPORA_AS_NAMED;
 
 function skipOrFail(message: string): false {
   if (process.env.CI === "true") throw new Error(`CI must provide ${message}`);

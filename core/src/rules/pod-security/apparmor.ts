@@ -3,11 +3,10 @@ import type { Workload } from "../../manifests/workloads.js";
 import { describeResource } from "../describe.js";
 import { azurePolicy } from "../standards.js";
 import type { Violation } from "../types.js";
-import { isSet, securityContextSetters, shown } from "./fields.js";
+import { shown, unconfinedProfiles } from "./fields.js";
 import { NSA_POD_SECURITY, pssRule } from "./rule.js";
 
 const ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
-const ALLOWED_TYPES = ["RuntimeDefault", "Localhost"];
 
 /** The deprecated beta annotations still count: empty, `runtime/default` or `localhost/<profile>`. */
 function allowedAnnotationValue(value: string): boolean {
@@ -30,21 +29,6 @@ function* annotationViolations(workload: Workload): Generator<Violation> {
   }
 }
 
-function* fieldViolations(workload: Workload): Generator<Violation> {
-  for (const setter of securityContextSetters(workload)) {
-    const profile = setter.securityContext.appArmorProfile;
-    if (!isSet(profile)) continue;
-    const type = isRecord(profile) ? profile.type : undefined;
-    if (typeof type === "string" && ALLOWED_TYPES.includes(type)) continue;
-    yield {
-      resource: workload.resource,
-      ...(setter.container && { container: setter.container }),
-      path: [...setter.path, "appArmorProfile", ...(isSet(type) ? ["type"] : [])],
-      message: `${setter.subject} sets appArmorProfile type ${isSet(type) ? shown(type) : "(none)"}; baseline allows only RuntimeDefault or Localhost.`,
-    };
-  }
-}
-
 export const appArmorProfile = pssRule({
   control: { id: "appArmorProfile", level: "baseline", since: 0, source: "check_appArmorProfile.go" },
   title: "Container runs without its AppArmor profile",
@@ -60,6 +44,6 @@ export const appArmorProfile = pssRule({
   ],
   *violations(workload) {
     yield* annotationViolations(workload);
-    yield* fieldViolations(workload);
+    yield* unconfinedProfiles(workload, "appArmorProfile");
   },
 });

@@ -2,6 +2,7 @@ import { isRecord } from "../../manifests/load.js";
 import type { FieldPath } from "../../manifests/positions.js";
 import type { Container, Workload } from "../../manifests/workloads.js";
 import { describeContainer, describeResource } from "../describe.js";
+import type { Violation } from "../types.js";
 import type { PssPolicy } from "./version.js";
 
 /** The pod, or one container, with a `securityContext` mapping of its own. */
@@ -96,4 +97,26 @@ export function shown(value: unknown): string {
 /** `A, B, C`. */
 export function listed(values: Iterable<string>): string {
   return [...values].join(", ");
+}
+
+/** The profile types baseline allows for both seccomp and AppArmor. */
+const CONFINED_PROFILE_TYPES = ["RuntimeDefault", "Localhost"];
+
+/**
+ * Every `securityContext.<field>` (pod or container) whose `type` is not RuntimeDefault or
+ * Localhost: the shared shape of the seccomp and AppArmor baseline checks.
+ */
+export function* unconfinedProfiles(workload: Workload, field: "seccompProfile" | "appArmorProfile"): Generator<Violation> {
+  for (const setter of securityContextSetters(workload)) {
+    const profile = setter.securityContext[field];
+    if (!isSet(profile)) continue;
+    const type = isRecord(profile) ? profile.type : undefined;
+    if (typeof type === "string" && CONFINED_PROFILE_TYPES.includes(type)) continue;
+    yield {
+      resource: workload.resource,
+      ...(setter.container && { container: setter.container }),
+      path: [...setter.path, field, ...(isSet(type) ? ["type"] : [])],
+      message: `${setter.subject} sets ${field} type ${isSet(type) ? shown(type) : "(none)"}; baseline allows only RuntimeDefault or Localhost.`,
+    };
+  }
 }

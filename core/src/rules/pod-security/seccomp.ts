@@ -10,12 +10,11 @@ import {
   exemptAsWindowsPod,
   isSet,
   podSecurityContext,
-  securityContextSetters,
   shown,
+  unconfinedProfiles,
 } from "./fields.js";
 import { NSA_POD_SECURITY, pssRule } from "./rule.js";
 
-const ALLOWED_TYPES = ["RuntimeDefault", "Localhost"];
 const POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
 /** Before v1.19 the profile was set by these alpha annotations; the fields are checked from v1.19 on. */
@@ -54,21 +53,6 @@ function* annotationViolations(workload: Workload): Generator<Violation> {
   }
 }
 
-function* fieldViolations(workload: Workload): Generator<Violation> {
-  for (const setter of securityContextSetters(workload)) {
-    const profile = setter.securityContext.seccompProfile;
-    if (!isSet(profile)) continue;
-    const type = isRecord(profile) ? profile.type : undefined;
-    if (typeof type === "string" && ALLOWED_TYPES.includes(type)) continue;
-    yield {
-      resource: workload.resource,
-      ...(setter.container && { container: setter.container }),
-      path: [...setter.path, "seccompProfile", ...(isSet(type) ? ["type"] : [])],
-      message: `${setter.subject} sets seccompProfile type ${isSet(type) ? shown(type) : "(none)"}; baseline allows only RuntimeDefault or Localhost.`,
-    };
-  }
-}
-
 export const seccompProfileBaseline = pssRule({
   control: { id: "seccompProfile_baseline", level: "baseline", since: 0, source: "check_seccompProfile_baseline.go" },
   title: "Pod or container disables seccomp",
@@ -80,7 +64,7 @@ export const seccompProfileBaseline = pssRule({
   standards: STANDARDS,
   *violations(workload, policy) {
     if (exemptAsWindowsPod(workload, policy)) return;
-    yield* policy.minor >= FIELDS_SINCE ? fieldViolations(workload) : annotationViolations(workload);
+    yield* policy.minor >= FIELDS_SINCE ? unconfinedProfiles(workload, "seccompProfile") : annotationViolations(workload);
   },
 });
 

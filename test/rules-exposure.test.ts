@@ -52,6 +52,14 @@ describe("the exposure rule catalogue", () => {
 });
 
 describe("load balancers", () => {
+  it("accepts a Service of the AWS Load Balancer Controller's class, whose NLB is internal unless internet-facing", () => {
+    const internal = service("web", LOAD_BALANCER).replace(
+      "type: LoadBalancer",
+      "type: LoadBalancer\n  loadBalancerClass: service.k8s.aws/nlb",
+    );
+    expect(findingsFor(internal)).toEqual([]);
+  });
+
   it("reports a public load balancer at type:", () => {
     const text = service("web", LOAD_BALANCER);
     const findings = findingsFor(text);
@@ -64,6 +72,7 @@ describe("load balancers", () => {
     ["AWS (legacy true)", '    service.beta.kubernetes.io/aws-load-balancer-internal: "true"\n'],
     ["AWS (legacy 0.0.0.0/0)", "    service.beta.kubernetes.io/aws-load-balancer-internal: 0.0.0.0/0\n"],
     ["AWS Load Balancer Controller", "    service.beta.kubernetes.io/aws-load-balancer-scheme: internal\n"],
+    ["AWS Load Balancer Controller by type, internal by default", "    service.beta.kubernetes.io/aws-load-balancer-type: external\n"],
     ["GKE", "    networking.gke.io/load-balancer-type: Internal\n"],
     ["GKE (legacy annotation, lowercase value)", "    cloud.google.com/load-balancer-type: internal\n"],
   ])("accepts an internal load balancer on %s", (_cloud, annotation) => {
@@ -74,6 +83,10 @@ describe("load balancers", () => {
     ["an Azure annotation set to false", '    service.beta.kubernetes.io/azure-load-balancer-internal: "false"\n'],
     ["an Azure annotation that is not exactly true", '    service.beta.kubernetes.io/azure-load-balancer-internal: "True"\n'],
     ["an internet-facing AWS scheme", "    service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing\n"],
+    [
+      "an AWS Load Balancer Controller NLB made internet-facing",
+      "    service.beta.kubernetes.io/aws-load-balancer-type: nlb-ip\n    service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing\n",
+    ],
     [
       "GKE's current annotation, which wins over the legacy one",
       "    networking.gke.io/load-balancer-type: External\n    cloud.google.com/load-balancer-type: Internal\n",

@@ -53,20 +53,31 @@ function serviceType(service: Resource): unknown {
 
 /** Whether a cloud provider's annotation makes the load balancer internal (Azure, AWS, GCP). */
 function isInternalLoadBalancer(service: Resource): boolean {
-  const annotations = valueAt(service.object, ["metadata", "annotations"]);
-  if (!isRecord(annotations)) return false;
+  const found = valueAt(service.object, ["metadata", "annotations"]);
+  const annotations = isRecord(found) ? found : {};
   const text = (key: string) => (typeof annotations[key] === "string" ? annotations[key] : undefined);
   // GKE reads the current annotation first and the legacy one only when it is absent.
   const gke = text("networking.gke.io/load-balancer-type") ?? text("cloud.google.com/load-balancer-type");
   const aws = text("service.beta.kubernetes.io/aws-load-balancer-internal")?.toLowerCase();
+  const awsScheme = text("service.beta.kubernetes.io/aws-load-balancer-scheme");
   return (
     text("service.beta.kubernetes.io/azure-load-balancer-internal") === "true" ||
     aws === "true" ||
     aws === "0.0.0.0/0" ||
-    text("service.beta.kubernetes.io/aws-load-balancer-scheme") === "internal" ||
+    awsScheme === "internal" ||
+    (managedByAwsLoadBalancerController(service, text) && awsScheme !== "internet-facing") ||
     gke === "Internal" ||
     gke === "internal"
   );
+}
+
+/**
+ * The AWS Load Balancer Controller (not the in-tree provider) serves Services of its class
+ * or type annotation, and makes their NLB internal unless the scheme says internet-facing.
+ */
+function managedByAwsLoadBalancerController(service: Resource, text: (key: string) => string | undefined): boolean {
+  const type = text("service.beta.kubernetes.io/aws-load-balancer-type");
+  return valueAt(service.object, ["spec", "loadBalancerClass"]) === "service.k8s.aws/nlb" || type === "external" || type === "nlb-ip";
 }
 
 /**
@@ -115,7 +126,7 @@ export const publicLoadBalancer: ManifestRule = {
     title: "Service is exposed on a public load balancer",
     severity: "high",
     description:
-      "A LoadBalancer Service without an internal-load-balancer annotation gets a public IP address from the cloud provider, and without loadBalancerSourceRanges it accepts connections from any address on the internet, where it is found and probed within minutes.",
+      "A LoadBalancer Service without an internal-load-balancer annotation gets a public IP address from the cloud provider, and without loadBalancerSourceRanges it accepts connections from any address on the internet, where it is found and probed within minutes. Internal means the Azure, AWS or GKE internal annotation, or a Service of the AWS Load Balancer Controller (its class or type annotation) not marked internet-facing, since that controller makes NLBs internal by default.",
     remediation:
       "Make the load balancer internal with your cloud's annotation and publish the application through an ingress controller or gateway you control; if it must be public, restrict loadBalancerSourceRanges to the clients that need it.",
     fix: INTERNAL_LB_FIX,

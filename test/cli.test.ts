@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, unprivilegedUid } from "./support/cli.js";
@@ -187,6 +187,16 @@ describe("portcullis outputs", () => {
     const result = runCli(["scan", "samples/k8s/hardened", "--format", "json", "--output", join(root, "x.json")]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("PASSED");
+  });
+
+  it("prints warnings on stderr when no table is shown, and nothing with --quiet", () => {
+    const root = tempTree({ "pod.yaml": POD("p") });
+    symlinkSync(join(root, "missing.yaml"), join(root, "dangling.yaml"));
+    const json = runCli(["scan", ".", "--format", "json"], { cwd: root });
+    expect(JSON.parse(json.stdout).warnings).toHaveLength(1);
+    expect(json.stderr).toMatch(/^portcullis: warning: dangling\.yaml/);
+    const quiet = runCli(["scan", ".", "--format", "json", "--output", "r.json", "--quiet"], { cwd: root });
+    expect(quiet.stderr).toBe("");
   });
 
   it("exits 2 and writes no report when an output cannot be written", () => {

@@ -59,7 +59,10 @@ async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Te
     if (output === STDOUT) terminal.stdout.write(content);
     else await writeAtomically(output, content);
   }
-  const tableShown = rendered.some(({ output }) => output === STDOUT);
+  // The table lists errors and warnings; without it on the terminal they go to stderr.
+  const tableShown = rendered.some(({ format, output }) => format === "table" && output === STDOUT);
+  if (!tableShown && !command.quiet)
+    for (const issue of report.warnings) terminal.stderr.write(`portcullis: warning: ${formatIssue(issue)}\n`);
   if (report.errors.length > 0) {
     if (!tableShown) for (const issue of report.errors) terminal.stderr.write(`portcullis: error: ${formatIssue(issue)}\n`);
     terminal.stderr.write(
@@ -77,6 +80,7 @@ function renderAll(command: Extract<Command, { name: "scan" }>, report: ScanRepo
   const color = Boolean(terminal.stdout.isTTY) && !terminal.env.NO_COLOR;
   const sourceRootUri = `${pathToFileURL(command.scan.sourceRoot ?? process.cwd()).href.replace(/\/?$/, "/")}`;
   return outputs.map(({ format, output }) => ({
+    format,
     output,
     content: renderReport(format, report, { color: output === STDOUT && color, sourceRootUri }),
   }));

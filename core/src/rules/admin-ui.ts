@@ -1,6 +1,7 @@
 import { isRecord, type Resource } from "../manifests/load.js";
 import { type Container, valueAt, type Workload } from "../manifests/workloads.js";
 import { describeResource } from "./describe.js";
+import { podLabelsOf, selectorMatches } from "./label-selector.js";
 
 /** A well-known administration UI: how to recognise its pods and the Services in front of it. */
 interface AdminUi {
@@ -76,7 +77,9 @@ export function adminUiWorkloads(workloads: readonly Workload[]): AdminUiWorkloa
 export function adminUiBehind(name: string, service: Resource | undefined, uis: readonly AdminUiWorkload[]): AdminUiMatch | undefined {
   const selector = service && selectorOf(service);
   if (service && selector) {
-    const selected = uis.find(({ workload }) => sameNamespace(workload.resource, service) && selects(selector, podLabelsOf(workload)));
+    const selected = uis.find(
+      ({ workload }) => sameNamespace(workload.resource, service) && selectorMatches({ matchLabels: selector }, podLabelsOf(workload)),
+    );
     if (selected) return selected.match;
   }
   const byName = ADMIN_UIS.find((ui) => ui.serviceNames.some((known) => name === known || name.endsWith(`-${known}`)));
@@ -133,14 +136,4 @@ function selectorOf(service: Resource): Record<string, string> | undefined {
   const entries = Object.entries(selector);
   if (entries.length === 0 || entries.some(([, value]) => typeof value !== "string")) return undefined;
   return selector as Record<string, string>;
-}
-
-/** The labels of the pods a workload creates: next to its pod spec, under `metadata.labels`. */
-function podLabelsOf(workload: Workload): Record<string, unknown> {
-  const labels = valueAt(workload.resource.object, [...workload.podSpecPath.slice(0, -1), "metadata", "labels"]);
-  return isRecord(labels) ? labels : {};
-}
-
-function selects(selector: Record<string, string>, labels: Record<string, unknown>): boolean {
-  return Object.entries(selector).every(([key, value]) => labels[key] === value);
 }

@@ -1,4 +1,5 @@
 import { isRecord } from "../manifests/load.js";
+import type { Workload } from "../manifests/workloads.js";
 
 /** Labels in a Map, so that keys such as `constructor` are not looked up on Object.prototype. */
 export type Labels = ReadonlyMap<string, string>;
@@ -7,6 +8,11 @@ export type Labels = ReadonlyMap<string, string>;
 export function labelsOf(value: unknown): Labels {
   if (!isRecord(value)) return new Map();
   return new Map(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
+/** The labels of the pods a workload creates, from its pod template's metadata. */
+export function podLabelsOf(workload: Workload): Labels {
+  return labelsOf(workload.podMetadata.labels);
 }
 
 /**

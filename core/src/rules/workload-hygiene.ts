@@ -4,7 +4,7 @@ import { type Container, valueAt, type Workload } from "../manifests/workloads.j
 import { representativeScore } from "../model/index.js";
 import { containerFieldPath } from "./container-paths.js";
 import { describeContainer, describeResource } from "./describe.js";
-import { labelsOf, selectorMatches } from "./label-selector.js";
+import { podLabelsOf, selectorMatches } from "./label-selector.js";
 import { maskSecret, secretSuspicion } from "./secret-patterns.js";
 import { azurePolicy, cis, mitre, nsaCisa } from "./standards.js";
 import type { ManifestRule, RuleContext } from "./types.js";
@@ -382,9 +382,10 @@ export const missingNetworkPolicy: ManifestRule = {
   *check(context) {
     const isJudged = judgedNamespaces(context);
     const policies = context.resources.filter(isKubernetesNetworkPolicy);
-    for (const { resource, podSpec, podSpecPath } of context.workloads) {
+    for (const workload of context.workloads) {
+      const { resource, podSpec } = workload;
       if (podSpec.hostNetwork === true || !isJudged(namespaceKey(resource))) continue;
-      const labels = labelsOf(valueAt(resource.object, [...podSpecPath.slice(0, -1), "metadata", "labels"]));
+      const labels = podLabelsOf(workload);
       const selected = policies.some(
         (policy) => namespaceKey(policy) === namespaceKey(resource) && selectorMatches(podSelectorOf(policy), labels),
       );

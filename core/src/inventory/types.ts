@@ -39,5 +39,6 @@ export interface Analyzer {
   name: string;
   /** The size cap for a path this analyzer reads, or undefined when it does not want it. */
   wants(path: string): number | undefined;
-  analyze(files: FileView, os: OsInfo | undefined): InventoryPackage[];
+  /** `notes` collects one line per thing skipped (a malformed entry, a binary file) for the report. */
+  analyze(files: FileView, os: OsInfo | undefined, notes?: string[]): InventoryPackage[];
 }

@@ -1,0 +1,42 @@
+import { hasOnlyDpkgStatusDirectory } from "./analyzers/dpkg.js";
+import { analyzers } from "./analyzers/index.js";
+import { detectOs, osReleaseWants } from "./os-release.js";
+import type { FileView, InventoryPackage, OsInfo } from "./types.js";
+
+export interface Inventory {
+  os?: OsInfo;
+  packages: InventoryPackage[];
+  /** What could not be read or identified, one sentence each, for the report. */
+  notes: string[];
+}
+
+/** The size cap for a path that OS detection or any analyzer reads; undefined to skip it. */
+export function wantedByAnalyzers(path: string): number | undefined {
+  const caps = [osReleaseWants(path), ...analyzers.map((analyzer) => analyzer.wants(path))];
+  const wanted = caps.filter((cap): cap is number => cap !== undefined);
+  return wanted.length > 0 ? Math.max(...wanted) : undefined;
+}
+
+/** The OS and every package recorded in the wanted files of an image's final file system. */
+export function inventoryOf(files: FileView): Inventory {
+  const notes: string[] = [];
+  const detected = detectOs(files);
+  const os = detected && hasOnlyDpkgStatusDirectory(files) ? { ...detected, distroless: true } : detected;
+  const packages = analyzers.flatMap((analyzer) => {
+    try {
+      return analyzer.analyze(files, os, notes);
+    } catch (error) {
+      // One broken database must not hide the packages of the others.
+      notes.push(`the ${analyzer.name} analyzer failed: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
+    }
+  });
+  if (!os) {
+    notes.push(
+      packages.length === 0
+        ? "no operating system identified and no packages found (no os-release, release file or package database)"
+        : "no operating system identified (no os-release or release file); OS packages carry ecosystems without a release",
+    );
+  }
+  return { os, packages, notes };
+}

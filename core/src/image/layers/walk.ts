@@ -1,0 +1,164 @@
+import { UserError } from "../../errors.js";
+import type { FileWanted, ImageFile, ImageLayer } from "../types.js";
+import { inflate } from "./decompress.js";
+import { normaliseEntryPath } from "./paths.js";
+import { type TarEntry, TarFormatError, TarReader, type TarVisitor } from "./tar.js";
+import { FileTree } from "./tree.js";
+import { meaningOf } from "./whiteouts.js";
+
+/**
+ * The default cap on a layer's uncompressed bytes. Memory never depends on it (layers are
+ * streamed); it bounds the time a decompression bomb can cost. The largest real layers
+ * (CUDA and ML toolchains) reach about 10 GiB.
+ */
+export const DEFAULT_MAX_LAYER_BYTES = 16 * 1024 ** 3;
+
+/** At most this many example paths are kept per kind of skip, for warnings. */
+const MAX_EXAMPLES = 20;
+
+export interface WalkOptions {
+  /** Cap on the uncompressed bytes of each layer; exceeding it is a UserError. */
+  maxLayerBytes?: number;
+}
+
+/** What the walk left out, for warnings: counts, and a few example paths. */
+export interface WalkSkips {
+  /** Entries whose names climb out of the image root (`../x`) or hold a NUL byte; never used. */
+  unsafePaths: number;
+  /** Wanted files larger than their cap: not read. */
+  overCap: number;
+  overCapExamples: string[];
+  /** Wanted links (hard or symbolic) whose target is not a file read in the walk. */
+  unresolvedLinks: number;
+  unresolvedLinkExamples: string[];
+}
+
+/** The wanted files of the image's final file system by path, and what was skipped. */
+export class WalkedFiles extends Map<string, ImageFile> {
+  readonly skipped: WalkSkips = { unsafePaths: 0, overCap: 0, overCapExamples: [], unresolvedLinks: 0, unresolvedLinkExamples: [] };
+}
+
+/**
+ * Reads each layer once, in order from the base up, as a stream, and returns the wanted
+ * files of the final file system with whiteouts and opaque directories applied. Only wanted
+ * files are held in memory, each up to its cap; nothing is written anywhere.
+ */
+export async function walkLayers(layers: readonly ImageLayer[], wanted: FileWanted, options: WalkOptions = {}): Promise<WalkedFiles> {
+  const maxLayerBytes = options.maxLayerBytes ?? DEFAULT_MAX_LAYER_BYTES;
+  const result = new WalkedFiles();
+  const tree = new FileTree();
+  for (const [index, layer] of layers.entries()) {
+    await walkLayer(layer, new LayerVisitor(tree, layer.diffId, index, wanted, result.skipped), maxLayerBytes);
+  }
+  const files = tree.collect(wanted, (path, reason) =>
+    reason === "dangling" ? noteUnresolvedLink(result.skipped, path) : noteOverCap(result.skipped, path),
+  );
+  for (const [path, file] of files) result.set(path, file);
+  return result;
+}
+
+async function walkLayer(layer: ImageLayer, visitor: TarVisitor, maxLayerBytes: number): Promise<void> {
+  const reader = new TarReader(visitor);
+  let inflated = 0;
+  try {
+    await inflate(await layer.open(), layer.digest, (chunk) => {
+      inflated += chunk.length;
+      if (inflated > maxLayerBytes) {
+        throw new UserError(
+          `layer ${layer.digest} inflates to more than ${maxLayerBytes} bytes, the cap on a layer's uncompressed size (a decompression bomb?)`,
+          "raise the cap (maxLayerBytes) if the layer is genuine",
+        );
+      }
+      reader.write(chunk);
+    });
+    reader.end();
+  } catch (error) {
+    if (error instanceof TarFormatError) throw new UserError(`layer ${layer.digest} is not a valid tar archive: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Applies one layer's entries to the tree as they stream past. */
+class LayerVisitor implements TarVisitor {
+  /** The path of the entry whose body was asked for. */
+  private bodyPath = "";
+
+  constructor(
+    private readonly tree: FileTree,
+    private readonly diffId: string,
+    private readonly index: number,
+    private readonly wanted: FileWanted,
+    private readonly skipped: WalkSkips,
+  ) {}
+
+  entry(entry: TarEntry): boolean {
+    const path = normaliseEntryPath(entry.name);
+    if (path === undefined) {
+      this.skipped.unsafePaths++;
+      return false;
+    }
+    if (path === "") return false;
+    const meaning = meaningOf(path);
+    if (meaning.kind === "whiteout") this.tree.removeLower(meaning.path, this.index);
+    else if (meaning.kind === "opaque") this.tree.hideLower(meaning.dir, this.index);
+    else if (meaning.kind === "entry") return this.place(path, entry);
+    return false;
+  }
+
+  body(entry: TarEntry, content: Buffer): void {
+    this.tree.addFile(this.bodyPath, { path: this.bodyPath, content, mode: entry.mode, layer: this.diffId }, this.index);
+  }
+
+  private place(path: string, entry: TarEntry): boolean {
+    switch (entry.type) {
+      case "directory":
+        this.tree.addDirectory(path, this.index);
+        return false;
+      case "symlink":
+        this.tree.addSymlink(path, entry.linkName, this.index);
+        return false;
+      case "hardlink":
+        this.placeHardLink(path, entry);
+        return false;
+      case "file":
+        this.tree.remove(path);
+        if (!this.fits(path, entry.size)) return false;
+        this.bodyPath = path;
+        return true;
+      case "other":
+        this.tree.remove(path);
+        return false;
+    }
+  }
+
+  /** A hard link shares the content of a file read earlier in the walk (its target must be wanted too). */
+  private placeHardLink(path: string, entry: TarEntry): void {
+    this.tree.remove(path);
+    if (this.wanted(path) === undefined) return;
+    const targetPath = normaliseEntryPath(entry.linkName);
+    const target = targetPath ? this.tree.fileAt(targetPath) : undefined;
+    if (!target) noteUnresolvedLink(this.skipped, path);
+    else if (this.fits(path, target.content.length)) {
+      this.tree.addFile(path, { path, content: target.content, mode: entry.mode || target.mode, layer: this.diffId }, this.index);
+    }
+  }
+
+  /** Whether a file is wanted and within its cap; a wanted file over its cap is counted. */
+  private fits(path: string, size: number): boolean {
+    const cap = this.wanted(path);
+    if (cap === undefined) return false;
+    if (size <= cap) return true;
+    noteOverCap(this.skipped, path);
+    return false;
+  }
+}
+
+function noteOverCap(skipped: WalkSkips, path: string): void {
+  skipped.overCap++;
+  if (skipped.overCapExamples.length < MAX_EXAMPLES) skipped.overCapExamples.push(path);
+}
+
+function noteUnresolvedLink(skipped: WalkSkips, path: string): void {
+  skipped.unresolvedLinks++;
+  if (skipped.unresolvedLinkExamples.length < MAX_EXAMPLES) skipped.unresolvedLinkExamples.push(path);
+}

@@ -1,0 +1,43 @@
+import { resolve } from "node:path";
+import { UserError } from "../../errors.js";
+import type { ImageSource } from "../types.js";
+import { resolveDockerArchive } from "./docker-archive.js";
+import { directoryStore } from "./file-store.js";
+import { resolveOciLayout } from "./oci-layout.js";
+import { parseImageReference } from "./reference.js";
+import { tarStore } from "./tar-store.js";
+
+export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, samePlatform } from "./platform.js";
+export { type DockerReference, type ImageReference, parseDockerReference, parseImageReference } from "./reference.js";
+
+/** The source an image reference names; registries and the Docker daemon come later. */
+export function openImageSource(ref: string): ImageSource {
+  const parsed = parseImageReference(ref);
+  switch (parsed.transport) {
+    case "oci": {
+      const store = directoryStore(resolve(parsed.path), `OCI layout ${parsed.path}`);
+      const selection = { ...(parsed.tag && { tag: parsed.tag }), ...(parsed.digest && { digest: parsed.digest }) };
+      return { resolve: (options = {}) => resolveOciLayout(store, selection, options, ref) };
+    }
+    case "oci-archive":
+      return {
+        resolve: async (options = {}) =>
+          resolveOciLayout(
+            await tarStore(resolve(parsed.path), `oci-archive ${parsed.path}`),
+            parsed.tag ? { tag: parsed.tag } : {},
+            options,
+            ref,
+          ),
+      };
+    case "docker-archive":
+      return {
+        resolve: async (options = {}) =>
+          resolveDockerArchive(await tarStore(resolve(parsed.path), `docker-archive ${parsed.path}`), parsed.image, options, ref),
+      };
+    case "docker":
+    case "docker-daemon":
+      throw new UserError(
+        `image ${JSON.stringify(ref)}: reading images from ${parsed.transport === "docker" ? "a registry" : "the Docker daemon"} is not supported yet`,
+      );
+  }
+}

@@ -1,0 +1,44 @@
+import type { Inventory } from "../inventory/inventory.js";
+import { inventoryOf, wantedByAnalyzers } from "../inventory/inventory.js";
+import { plural } from "../report/format.js";
+import { walkLayers } from "./layers/index.js";
+import { openImageSource } from "./sources/index.js";
+import type { Platform } from "./types.js";
+
+/** What an image holds: where it came from, its OS and every package, and what was skipped. */
+export interface ImageInventory extends Inventory {
+  /** The reference as the user wrote it. */
+  ref: string;
+  digest?: string;
+  /** The platform read (chosen from an index, or the image's own). */
+  platform: Platform;
+  layers: number;
+}
+
+export interface ImageInventoryOptions {
+  platform?: Platform;
+  /** Cap on the uncompressed bytes of one layer (decompression bombs). */
+  maxLayerBytes?: number;
+}
+
+/**
+ * Resolves an image reference, walks its layers once reading only the files the analyzers
+ * want, and inventories them.
+ */
+export async function inventoryImage(ref: string, options: ImageInventoryOptions = {}): Promise<ImageInventory> {
+  const image = await openImageSource(ref).resolve(options.platform ? { platform: options.platform } : {});
+  const files = await walkLayers(image.layers, wantedByAnalyzers, options.maxLayerBytes ? { maxLayerBytes: options.maxLayerBytes } : {});
+  const inventory = inventoryOf(files);
+  const { skipped } = files;
+  const notes = [...inventory.notes];
+  if (skipped.unsafePaths > 0) notes.push(`${plural(skipped.unsafePaths, "layer entry")} with a path leaving the image root ignored`);
+  if (skipped.overCap > 0) notes.push(`${plural(skipped.overCap, "package database")} over the size cap not read: ${skipped.overCapExamples.join(", ")}`);
+  return {
+    ref,
+    ...(image.digest && { digest: image.digest }),
+    platform: image.platform,
+    layers: image.layers.length,
+    ...inventory,
+    notes,
+  };
+}

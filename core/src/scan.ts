@@ -1,9 +1,11 @@
 import { relative, resolve, sep } from "node:path";
 import { UserError } from "./errors.js";
 import { evaluateGate } from "./gate/index.js";
+import { imageTargetId, inventoryImage } from "./image/inventory-image.js";
+import type { Platform } from "./image/types.js";
 import { loadInputs, STDIN_PATH } from "./manifests/inputs.js";
 import { toWorkloads } from "./manifests/workloads.js";
-import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
+import type { FailOn, Finding, ImageSummary, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
 import { loadCelPolicies } from "./rules/custom/index.js";
 import { BUILT_IN_RULES, DEFAULT_RULE_OPTIONS, type ManifestRule, type RuleOptions, runRules } from "./rules/index.js";
 import { TOOL } from "./version.js";
@@ -24,6 +26,10 @@ export interface ScanOptions {
   policies?: readonly string[];
   /** Read for the path "-". */
   stdin?: NodeJS.ReadableStream;
+  /** Images to inventory, as skopeo names them (`docker-archive:app.tar`, `oci:dir:tag`, …). */
+  images?: readonly string[];
+  /** The platform to read from multi-platform images (default linux/amd64). */
+  platform?: Platform;
 }
 
 export const DEFAULT_FAIL_ON: FailOn = "high";
@@ -63,8 +69,15 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const finding of runRules(rules, context, target.id)) findings.push(finding);
   }
 
+  const images = await inventoryImages(options.images ?? [], options.platform);
+  targets.push(...images.targets);
+  errors.push(...images.errors);
+  warnings.push(...images.warnings);
+
   const filesScanned = inputs.reduce((total, loaded) => total + loaded.filesScanned, 0);
-  if (totals.resources === 0 && errors.length === 0) throw nothingToScan(options.paths, filesScanned, totals.nonKubernetesDocuments);
+  if (totals.resources === 0 && errors.length === 0 && images.summaries.length === 0) {
+    throw nothingToScan(options.paths, filesScanned, totals.nonKubernetesDocuments);
+  }
   return {
     schemaVersion: 1,
     tool: TOOL,
@@ -78,6 +91,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       unknownKinds: totals.unknownKinds,
       nonKubernetesDocuments: totals.nonKubernetesDocuments,
     },
+    ...(images.summaries.length > 0 && { inventory: { images: images.summaries } }),
     errors,
     warnings,
   };
@@ -106,4 +120,34 @@ function nothingToScan(paths: readonly string[], fileCount: number, nonKubernete
       ? "no YAML or JSON files"
       : `${fileCount} YAML/JSON file(s) but no Kubernetes resources (${nonKubernetes} document(s) without apiVersion and kind)`;
   return new UserError(`found ${found} in ${where}.`, "Point portcullis at the directory that holds your Kubernetes manifests.");
+}
+
+interface ScannedImages {
+  targets: ScanTarget[];
+  summaries: ImageSummary[];
+  errors: ScanIssue[];
+  warnings: ScanIssue[];
+}
+
+/** Each image is its own target; one that cannot be read is an error and the others go on. */
+async function inventoryImages(refs: readonly string[], platform: Platform | undefined): Promise<ScannedImages> {
+  const scanned: ScannedImages = { targets: [], summaries: [], errors: [], warnings: [] };
+  for (const ref of refs) {
+    try {
+      const target: ScanTarget = { id: imageTargetId(ref), kind: "image", input: ref };
+      const image = await inventoryImage(ref, platform ? { platform } : {});
+      scanned.targets.push(target);
+      scanned.summaries.push({
+        ref,
+        ...(image.digest && { digest: image.digest }),
+        ...(image.os && { os: { family: image.os.family, ...(image.os.version && { version: image.os.version }) } }),
+        packages: image.packages.length,
+      });
+      for (const note of image.notes) scanned.warnings.push({ path: ref, message: note });
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      scanned.errors.push({ path: ref, message: error.message.replace(/\.$/, "") });
+    }
+  }
+  return scanned;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseKubernetesVersion, parsePssVersion } from "../config/versions.js";
 import { UserError } from "../errors.js";
+import { parsePlatform } from "../image/sources/index.js";
 import { FAIL_ON_LEVELS } from "../model/index.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import type { PssLevel, RuleOptions } from "../rules/index.js";
@@ -46,6 +47,8 @@ const OPTIONS = {
   "helm-values": { type: "string", multiple: true },
   "helm-set": { type: "string", multiple: true },
   policy: { type: "string", multiple: true },
+  image: { type: "string", multiple: true },
+  platform: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   version: { type: "boolean", short: "V" },
@@ -76,6 +79,10 @@ Options:
   --helm-values FILE    values file for helm template; repeatable
   --helm-set KEY=VALUE  value for helm template; repeatable
   --policy FILE         ValidatingAdmissionPolicy (CEL) file to enforce; repeatable
+  --image REF           image to inventory: docker-archive:PATH, oci:DIR[:TAG],
+                        oci-archive:PATH; repeatable
+  --platform P          os/arch[/variant] to read from multi-platform images
+                        (default linux/amd64)
   -q, --quiet           print nothing but errors unless a report goes to stdout
   --debug               show stack traces of internal errors
   -V, --version         print the version
@@ -104,6 +111,8 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(values["follow-symlinks"] && { followSymlinks: true }),
       helm: { valuesFiles: values["helm-values"] ?? [], set: values["helm-set"] ?? [] },
       policies: values.policy ?? [],
+      images: values.image ?? [],
+      ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
     },
     ...(values.config !== undefined && { configPath: values.config }),
     outputs: pairOutputs(parsed.tokens),

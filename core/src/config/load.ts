@@ -21,6 +21,7 @@ export interface PortcullisConfig {
   followSymlinks?: boolean;
   helm?: { valuesFiles?: string[]; set?: string[] };
   policies?: string[];
+  images?: string[];
 }
 
 const schema = createRequire(import.meta.url)("../../schema/config.schema.json");

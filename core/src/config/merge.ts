@@ -17,7 +17,9 @@ export function mergeConfig(config: PortcullisConfig, flags: ScanOptions): ScanO
   };
   return {
     ...flags,
-    paths: flags.paths.length > 0 ? flags.paths : (config.paths ?? ["."]),
+    images: nonEmpty(flags.images) ?? config.images ?? [],
+    // With images to scan and no paths anywhere, no manifests are scanned (not ".").
+    paths: flags.paths.length > 0 ? flags.paths : (config.paths ?? (nonEmpty(flags.images) || config.images ? [] : ["."])),
     failOn: flags.failOn ?? config.failOn,
     ruleOptions: { ...fromConfig, ...flags.ruleOptions },
     followSymlinks: flags.followSymlinks ?? config.followSymlinks,

@@ -2,7 +2,7 @@ import type { Inventory } from "../inventory/inventory.js";
 import { inventoryOf, wantedByAnalyzers } from "../inventory/inventory.js";
 import { plural } from "../report/format.js";
 import { walkLayers } from "./layers/index.js";
-import { openImageSource } from "./sources/index.js";
+import { openImageSource, parseImageReference } from "./sources/index.js";
 import type { Platform } from "./types.js";
 
 /** What an image holds: where it came from, its OS and every package, and what was skipped. */
@@ -32,7 +32,8 @@ export async function inventoryImage(ref: string, options: ImageInventoryOptions
   const { skipped } = files;
   const notes = [...inventory.notes];
   if (skipped.unsafePaths > 0) notes.push(`${plural(skipped.unsafePaths, "layer entry")} with a path leaving the image root ignored`);
-  if (skipped.overCap > 0) notes.push(`${plural(skipped.overCap, "package database")} over the size cap not read: ${skipped.overCapExamples.join(", ")}`);
+  if (skipped.overCap > 0)
+    notes.push(`${plural(skipped.overCap, "package database")} over the size cap not read: ${skipped.overCapExamples.join(", ")}`);
   return {
     ref,
     ...(image.digest && { digest: image.digest }),
@@ -41,4 +42,15 @@ export async function inventoryImage(ref: string, options: ImageInventoryOptions
     ...inventory,
     notes,
   };
+}
+
+/**
+ * The SARIF category of an image: stable across builds, so never the tag or digest. A
+ * registry image is its repository; a local one its transport and path.
+ */
+export function imageTargetId(ref: string): string {
+  const parsed = parseImageReference(ref);
+  if ("name" in parsed) return `image/${parsed.name.registry}/${parsed.name.repository}`;
+  if ("path" in parsed) return `image/${parsed.transport}:${parsed.path}`;
+  return `image/${parsed.transport}:${parsed.imageId}`;
 }

@@ -41,6 +41,15 @@ export interface ScanSummary {
   nonKubernetesDocuments: number;
 }
 
+/** One inventoried image, as the JSON report lists it. */
+export interface ImageSummary {
+  ref: string;
+  digest?: string;
+  os?: { family: string; version?: string };
+  /** How many packages were found. */
+  packages: number;
+}
+
 export interface ToolInfo {
   name: string;
   version: string;
@@ -55,6 +64,8 @@ export interface ScanReport {
   /** Descriptors of every rule a finding refers to. */
   rules: RuleDescriptor[];
   summary: ScanSummary;
+  /** The images scanned, when any were. */
+  inventory?: { images: ImageSummary[] };
   errors: ScanIssue[];
   /** Things the user should know that did not stop the scan (a renderer missing, a link not followed). */
   warnings: ScanIssue[];

@@ -1,4 +1,12 @@
-import { bySeverityDescending, type Finding, type Location, type ScanIssue, SEVERITIES, type Severity } from "../model/index.js";
+import {
+  bySeverityDescending,
+  type Finding,
+  type ImageSummary,
+  type Location,
+  type ScanIssue,
+  SEVERITIES,
+  type Severity,
+} from "../model/index.js";
 
 /** `path:line:col`, or just the path when there is no line. */
 export function formatLocation(location: Location | undefined): string {
@@ -39,4 +47,10 @@ function byPosition(a: Finding, b: Finding): number {
 
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** `alpine 3.11.5, 14 packages`, or `no OS identified, 0 packages`. */
+export function describeImage(image: ImageSummary): string {
+  const os = image.os ? `${image.os.family}${image.os.version ? ` ${image.os.version}` : ""}` : "no OS identified";
+  return `${os}, ${plural(image.packages, "package")}`;
 }

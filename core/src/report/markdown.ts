@@ -1,5 +1,5 @@
 import { type Finding, type ScanReport, SEVERITIES, type Severity } from "../model/index.js";
-import { countBySeverity, formatIssue, formatLocation, plural, sortFindings } from "./format.js";
+import { countBySeverity, describeImage, formatIssue, formatLocation, plural, sortFindings } from "./format.js";
 
 export interface MarkdownOptions {
   /** Findings listed in the table; the rest are counted. PR comments are capped at 65,536 characters. */
@@ -29,6 +29,8 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions = {}
     "",
     ...severityTable(report.findings),
   ];
+  const images = report.inventory?.images ?? [];
+  if (images.length > 0) lines.push("", ...images.map((image) => `- Image \`${escapeCode(image.ref)}\`: ${describeImage(image)}`));
   const active = sortFindings(report.findings.filter((finding) => !finding.suppressed));
   if (active.length > 0) lines.push("", "### Findings", "", ...findingsTable(active.slice(0, maxFindings)));
   if (active.length > maxFindings) lines.push("", `…and ${active.length - maxFindings} more in the full report.`);

@@ -1,5 +1,5 @@
 import type { Finding, ScanReport, Severity } from "../model/index.js";
-import { countBySeverity, formatIssue, plural, sortByPosition } from "./format.js";
+import { countBySeverity, describeImage, formatIssue, plural, sortByPosition } from "./format.js";
 
 export interface TableOptions {
   /** ANSI colours; the CLI turns them on only for a TTY without NO_COLOR. */
@@ -74,6 +74,7 @@ function summaryLines(report: ScanReport, width: number): string[] {
     `${plural(report.findings.length, "finding")}${breakdown ? ` (${breakdown})` : ""} in ${plural(summary.resources, "resource")} from ${plural(summary.filesScanned, "file")}.`,
     width,
   );
+  for (const image of report.inventory?.images ?? []) lines.push(...wrap(`Image ${image.ref}: ${describeImage(image)}.`, width));
   if (summary.unknownKinds.length > 0) {
     const kinds = summary.unknownKinds.map((kind) => `${kind.kind} (${kind.apiVersion}) x${kind.count}`).join(", ");
     lines.push(...wrap(`Not checked, unknown kinds: ${kinds}.`, width));

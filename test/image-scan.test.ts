@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
+import { tempTree } from "./support/files.js";
+import { realPartAvailable } from "./support/real-parts.js";
+import { sarifValidatorAvailable, validateSarif } from "./support/sarif-validator.js";
+
+const ALPINE = resolve("../shared/images/alpine-311.docker-archive.tar.gz");
+const alpineHere = realPartAvailable("the shared Alpine 3.11 image", ALPINE, "check out ../shared beside the repository", "read");
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+addFormats.default(ajv);
+const validateReport = ajv.compile(JSON.parse(readFileSync("core/schema/report.schema.json", "utf8")));
+
+describe.skipIf(!alpineHere)("portcullis scan --image", () => {
+  const image = `docker-archive:${ALPINE}`;
+
+  it("inventories an image into the JSON report, as its own target, and scans no manifests unless asked", () => {
+    const root = tempTree({ "broken.yaml": "a: [\n" });
+    const result = runCli(["scan", "--image", image, "--format", "json"], { cwd: root });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+    expect(report.inventory).toEqual({ images: [{ ref: image, os: { family: "alpine", version: "3.11.5" }, packages: 14 }] });
+    expect(report.targets).toEqual([{ id: `image/docker-archive:${ALPINE}`, kind: "image", input: image }]);
+    expect(report.errors).toEqual([]);
+  });
+
+  it("scans manifests and images together, and names an image it cannot read while reporting the rest", () => {
+    const root = tempTree({
+      "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n  hostPID: true\n  containers: [{ name: c, image: nginx }]\n",
+    });
+    const result = runCli(["scan", ".", "--image", image, "--image", "docker-archive:missing.tar", "--format", "json"], { cwd: root });
+    expect(result.status).toBe(2);
+    const report = JSON.parse(result.stdout);
+    expect(report.inventory.images.map((entry: { ref: string }) => entry.ref)).toEqual([image]);
+    expect(report.errors).toEqual([{ path: "docker-archive:missing.tar", message: expect.stringContaining("missing.tar") }]);
+    expect(report.findings.some((finding: { ruleId: string }) => finding.ruleId === "pss-host-namespaces")).toBe(true);
+  });
+
+  it("says what an image without OS or packages holds, as a warning", () => {
+    const result = runCli(["scan", "--image", `oci:${resolve("../shared/images/tiny.oci")}`]);
+    expect(result.status).toBe(0);
+    const text = result.stdout.replace(/\s+/g, " ");
+    expect(text).toMatch(/no operating system identified and no packages found/);
+    expect(text).toMatch(/Image oci:\S*tiny\.oci: no OS identified, 0 packages\./);
+  });
+
+  it.skipIf(!sarifValidatorAvailable)("gives the image its own SARIF run that GitHub accepts", async () => {
+    const dir = tempTree();
+    const file = join(dir, "image.sarif");
+    const result = runCli(["scan", "samples/k8s/insecure", "--image", image, "--format", "sarif", "--output", file, "--quiet"]);
+    expect(result.status).toBe(1);
+    const log = JSON.parse(readFileSync(file, "utf8"));
+    expect(log.runs.map((run: { automationDetails: { id: string } }) => run.automationDetails.id)).toEqual([
+      "portcullis/manifests/samples/k8s/insecure/",
+      `portcullis/image/docker-archive:${ALPINE}/`,
+    ]);
+    writeFileSync(file, JSON.stringify(log));
+    expect((await validateSarif(file)).errors).toEqual([]);
+  });
+
+  it("rejects a malformed --platform", () => {
+    const result = runCli(["scan", "--image", image, "--platform", "linux"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('platform "linux" is not os/arch[/variant]');
+  });
+});

@@ -14,6 +14,23 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false }
 addFormats.default(ajv);
 const validateReport = ajv.compile(JSON.parse(readFileSync("core/schema/report.schema.json", "utf8")));
 
+describe("the bundled sample image (samples/image/oci, real Debian packages)", () => {
+  it("is scanned by the README's main command, and its layout is not read as manifests", () => {
+    const result = runCli(["scan", "samples/", "--image", "oci:samples/image/oci:shop-base", "--format", "json"]);
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.summary.nonKubernetesDocuments).toBe(0);
+    expect(report.inventory.images).toEqual([
+      {
+        ref: "oci:samples/image/oci:shop-base",
+        digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+        os: { family: "debian", version: "12" },
+        packages: 5,
+      },
+    ]);
+  });
+});
+
 describe.skipIf(!alpineHere)("portcullis scan --image", () => {
   const image = `docker-archive:${ALPINE}`;
 

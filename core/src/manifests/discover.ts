@@ -5,6 +5,7 @@ import { UserError } from "../errors.js";
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 /** Folders that never hold a project's own manifests and can be huge. */
 const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
+const OCI_LAYOUT_MARKER = "oci-layout";
 /** The names `kustomize build` looks for, in its order. */
 export const KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
 export const CHART_FILE_NAME = "Chart.yaml";
@@ -99,6 +100,8 @@ class Walker {
       this.skip(dir, input, `directory cannot be read (${codeOf(error)}); its files were not scanned`, "error");
       return;
     }
+    // An OCI image layout holds image metadata, not manifests; images are scanned with --image.
+    if (entries.includes(OCI_LAYOUT_MARKER)) return;
     this.noteRenderable(dir, input, entries);
     for (const name of entries) {
       if (SKIPPED_DIRECTORIES.has(name)) continue;

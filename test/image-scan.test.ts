@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -84,5 +85,46 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
     const result = runCli(["scan", "--image", image, "--platform", "linux"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('platform "linux" is not os/arch[/variant]');
+  });
+});
+
+describe.skipIf(!alpineHere)("portcullis sbom", () => {
+  /** `name@version` of every package in the image's apk database, read with tar alone. */
+  function apkDatabase(): string[] {
+    const dir = tempTree();
+    execFileSync("tar", ["-xzf", ALPINE, "-C", dir]);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    const layer = join(dir, manifest[0].Layers[0]);
+    const database = execFileSync("tar", ["-xOf", layer, "lib/apk/db/installed"], { encoding: "utf8" });
+    return database
+      .split("\n\n")
+      .filter((entry) => entry.includes("P:"))
+      .map((entry) => `${/^P:(.*)$/m.exec(entry)?.[1]}@${/^V:(.*)$/m.exec(entry)?.[1]}`)
+      .sort();
+  }
+
+  it("lists exactly the packages of the image's apk database, with versions and purls (CycloneDX 1.6)", () => {
+    const result = runCli(["sbom", `docker-archive:${ALPINE}`, "--format", "cyclonedx-json"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const bom = JSON.parse(result.stdout);
+    expect(bom.specVersion).toBe("1.6");
+    const components = bom.components as { name: string; version: string; purl: string }[];
+    expect(components.map((component) => `${component.name}@${component.version}`).sort()).toEqual(apkDatabase());
+    for (const component of components) {
+      expect(component.purl).toBe(`pkg:apk/alpine/${component.name}@${component.version}?arch=x86_64&distro=alpine-3.11.5`);
+    }
+  });
+
+  it("writes SPDX 2.3 to a file, and rejects a second reference", () => {
+    const dir = tempTree();
+    const file = join(dir, "sbom.spdx.json");
+    expect(runCli(["sbom", `docker-archive:${ALPINE}`, "--format", "spdx-json", "--output", file]).status).toBe(0);
+    const document = JSON.parse(readFileSync(file, "utf8"));
+    expect(document.spdxVersion).toBe("SPDX-2.3");
+    expect(document.packages).toHaveLength(15);
+    const twice = runCli(["sbom", "oci:a", "oci:b"]);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toContain("sbom takes exactly one image reference.");
   });
 });

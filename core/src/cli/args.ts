@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { parseKubernetesVersion, parsePssVersion } from "../config/versions.js";
 import { UserError } from "../errors.js";
 import { parsePlatform } from "../image/sources/index.js";
+import type { Platform } from "../image/types.js";
+import { SBOM_FORMATS, type SbomFormat } from "../inventory/sbom/index.js";
 import { FAIL_ON_LEVELS } from "../model/index.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import type { PssLevel, RuleOptions } from "../rules/index.js";
@@ -22,6 +24,7 @@ export type Command =
   | { name: "help" }
   | { name: "version" }
   | { name: "rules"; format: RuleListFormat }
+  | { name: "sbom"; ref: string; format: SbomFormat; output: string; platform?: Platform }
   | {
       name: "scan";
       /** Only what the command line says; the config file fills in the rest. */
@@ -57,11 +60,13 @@ const OPTIONS = {
 
 export const USAGE = `Usage: portcullis scan [PATH...] [options]
        portcullis rules [--format table|json|markdown]
+       portcullis sbom IMAGE [--format cyclonedx-json|spdx-json] [--output FILE]
 
 scan: checks Kubernetes manifests (YAML and JSON files under each PATH, default
 ".", Kustomize directories and Helm charts rendered when their tool is on PATH;
 "-" reads standard input) and gates on the most severe finding.
 rules: lists the built-in rules with their standards mappings.
+sbom: writes the image's packages as CycloneDX 1.6 (default) or SPDX 2.3 JSON.
 
 Options:
   -f, --format FORMAT   ${REPORT_FORMATS.join(" | ")} (default table);
@@ -99,6 +104,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const [command, ...paths] = positionals;
   if (command === undefined) throw new UserError("no command given.", "Run `portcullis scan [PATH...]`, or `portcullis --help`.");
   if (command === "rules") return { name: "rules", format: parseChoice("--format", values.format?.at(-1) ?? "table", RULE_LIST_FORMATS) };
+  if (command === "sbom") return parseSbomCommand(paths, values);
   if (command !== "scan")
     throw new UserError(`unknown command "${command}".`, "The commands are `scan` and `rules`; run `portcullis --help` for usage.");
   return {
@@ -138,6 +144,23 @@ function parseRuleOptions(values: Values): Partial<RuleOptions> {
 }
 
 const PSS_LEVELS: readonly PssLevel[] = ["baseline", "restricted"];
+
+function parseSbomCommand(refs: readonly string[], values: Values): Command {
+  const [ref, ...extra] = refs;
+  if (ref === undefined || extra.length > 0) {
+    throw new UserError(
+      "sbom takes exactly one image reference.",
+      "Run `portcullis sbom oci:DIR[:TAG]` (or docker-archive:PATH, oci-archive:PATH).",
+    );
+  }
+  return {
+    name: "sbom",
+    ref,
+    format: parseChoice("--format", values.format?.at(-1) ?? "cyclonedx-json", SBOM_FORMATS),
+    output: values.output?.at(-1) ?? STDOUT,
+    ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
+  };
+}
 
 function versionOrExplain<T>(flag: string, value: string, parsed: T | undefined, example: string): T {
   if (parsed === undefined) throw new UserError(`${flag} "${value}" is not a Kubernetes version.`, `Write it like ${example}.`);

@@ -2,6 +2,8 @@ import { pathToFileURL } from "node:url";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.js";
 import { mergeConfig } from "../config/merge.js";
 import { isUserError } from "../errors.js";
+import { inventoryImage } from "../image/inventory-image.js";
+import { renderSbom } from "../inventory/sbom/index.js";
 import type { ScanReport } from "../model/index.js";
 import { formatIssue, plural } from "../report/format.js";
 import { renderReport } from "../report/index.js";
@@ -42,6 +44,8 @@ export async function main(argv: readonly string[], terminal: Terminal): Promise
           ),
         );
         return EXIT_PASSED;
+      case "sbom":
+        return await writeSbom(command, terminal);
       case "scan":
         return await runScan(command, terminal);
     }
@@ -71,6 +75,15 @@ async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Te
     return EXIT_ERROR;
   }
   return report.verdict.passed ? EXIT_PASSED : EXIT_FAILED;
+}
+
+async function writeSbom(command: Extract<Command, { name: "sbom" }>, terminal: Terminal): Promise<number> {
+  const image = await inventoryImage(command.ref, command.platform ? { platform: command.platform } : {});
+  const document = renderSbom(image, command.format, TOOL);
+  if (command.output === STDOUT) terminal.stdout.write(document);
+  else await writeAtomically(command.output, document);
+  for (const note of image.notes) terminal.stderr.write(`portcullis: warning: ${command.ref}: ${note}\n`);
+  return EXIT_PASSED;
 }
 
 /** Every report is rendered before any is written, so a failure cannot leave some written. */

@@ -5,6 +5,7 @@ import { resolveDockerArchive } from "./docker-archive.js";
 import { directoryStore } from "./file-store.js";
 import { resolveOciLayout } from "./oci-layout.js";
 import { parseImageReference } from "./reference.js";
+import { registryImageSource } from "./registry.js";
 import { tarStore } from "./tar-store.js";
 
 export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, samePlatform } from "./platform.js";
@@ -35,9 +36,8 @@ export function openImageSource(ref: string): ImageSource {
           resolveDockerArchive(await tarStore(resolve(parsed.path), `docker-archive ${parsed.path}`), parsed.image, options, ref),
       };
     case "docker":
+      return registryImageSource(parsed.name, ref);
     case "docker-daemon":
-      throw new UserError(
-        `image ${JSON.stringify(ref)}: reading images from ${parsed.transport === "docker" ? "a registry" : "the Docker daemon"} is not supported yet`,
-      );
+      throw new UserError(`image ${JSON.stringify(ref)}: reading images from the Docker daemon is not supported yet`);
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -79,6 +79,17 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
     ]);
     writeFileSync(file, JSON.stringify(log));
     expect((await validateSarif(file)).errors).toEqual([]);
+  });
+
+  it("caches layers in --cache-dir so a rescan gives the same inventory, and writes nothing with --no-cache", () => {
+    const cache = tempTree();
+    const first = runCli(["scan", "--image", image, "--format", "json", "--cache-dir", cache]);
+    expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
+    const second = runCli(["scan", "--image", image, "--format", "json", "--cache-dir", cache]);
+    expect(JSON.parse(second.stdout).inventory).toEqual(JSON.parse(first.stdout).inventory);
+    const untouched = tempTree();
+    runCli(["scan", "--image", image, "--no-cache"], { env: { XDG_CACHE_HOME: untouched } });
+    expect(readdirSync(untouched)).toEqual([]);
   });
 
   it("rejects a malformed --platform", () => {

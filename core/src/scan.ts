@@ -1,7 +1,7 @@
 import { relative, resolve, sep } from "node:path";
 import { UserError } from "./errors.js";
 import { evaluateGate } from "./gate/index.js";
-import { imageTargetId, inventoryImage } from "./image/inventory-image.js";
+import { type ImageInventoryOptions, imageTargetId, inventoryImage } from "./image/inventory-image.js";
 import type { Platform } from "./image/types.js";
 import { loadInputs, STDIN_PATH } from "./manifests/inputs.js";
 import { toWorkloads } from "./manifests/workloads.js";
@@ -30,6 +30,8 @@ export interface ScanOptions {
   images?: readonly string[];
   /** The platform to read from multi-platform images (default linux/amd64). */
   platform?: Platform;
+  /** Per-layer cache for image scans; none when unset. */
+  cacheDir?: string;
 }
 
 export const DEFAULT_FAIL_ON: FailOn = "high";
@@ -69,7 +71,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const finding of runRules(rules, context, target.id)) findings.push(finding);
   }
 
-  const images = await inventoryImages(options.images ?? [], options.platform);
+  const images = await inventoryImages(options.images ?? [], { platform: options.platform, cacheDir: options.cacheDir });
   targets.push(...images.targets);
   errors.push(...images.errors);
   warnings.push(...images.warnings);
@@ -130,12 +132,12 @@ interface ScannedImages {
 }
 
 /** Each image is its own target; one that cannot be read is an error and the others go on. */
-async function inventoryImages(refs: readonly string[], platform: Platform | undefined): Promise<ScannedImages> {
+async function inventoryImages(refs: readonly string[], options: ImageInventoryOptions): Promise<ScannedImages> {
   const scanned: ScannedImages = { targets: [], summaries: [], errors: [], warnings: [] };
   for (const ref of refs) {
     try {
       const target: ScanTarget = { id: imageTargetId(ref), kind: "image", input: ref };
-      const image = await inventoryImage(ref, platform ? { platform } : {});
+      const image = await inventoryImage(ref, options);
       scanned.targets.push(target);
       scanned.summaries.push({
         ref,

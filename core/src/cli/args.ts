@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseKubernetesVersion, parsePssVersion } from "../config/versions.js";
 import { UserError } from "../errors.js";
+import { defaultCacheDir } from "../image/layers/index.js";
 import { parsePlatform } from "../image/sources/index.js";
 import type { Platform } from "../image/types.js";
 import { SBOM_FORMATS, type SbomFormat } from "../inventory/sbom/index.js";
@@ -24,7 +25,7 @@ export type Command =
   | { name: "help" }
   | { name: "version" }
   | { name: "rules"; format: RuleListFormat }
-  | { name: "sbom"; ref: string; format: SbomFormat; output: string; platform?: Platform }
+  | { name: "sbom"; ref: string; format: SbomFormat; output: string; platform?: Platform; cacheDir?: string }
   | {
       name: "scan";
       /** Only what the command line says; the config file fills in the rest. */
@@ -52,6 +53,8 @@ const OPTIONS = {
   policy: { type: "string", multiple: true },
   image: { type: "string", multiple: true },
   platform: { type: "string" },
+  "cache-dir": { type: "string" },
+  "no-cache": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   version: { type: "boolean", short: "V" },
@@ -88,6 +91,8 @@ Options:
                         oci-archive:PATH; repeatable
   --platform P          os/arch[/variant] to read from multi-platform images
                         (default linux/amd64)
+  --cache-dir DIR       per-layer cache (default: $RUNNER_TOOL_CACHE/portcullis on
+                        runners, else ~/.cache/portcullis); --no-cache turns it off
   -q, --quiet           print nothing but errors unless a report goes to stdout
   --debug               show stack traces of internal errors
   -V, --version         print the version
@@ -119,6 +124,7 @@ export function parseCommand(argv: readonly string[]): Command {
       policies: values.policy ?? [],
       images: values.image ?? [],
       ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
+      ...cacheOption(values),
     },
     ...(values.config !== undefined && { configPath: values.config }),
     outputs: pairOutputs(parsed.tokens),
@@ -159,7 +165,13 @@ function parseSbomCommand(refs: readonly string[], values: Values): Command {
     format: parseChoice("--format", values.format?.at(-1) ?? "cyclonedx-json", SBOM_FORMATS),
     output: values.output?.at(-1) ?? STDOUT,
     ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
+    ...cacheOption(values),
   };
+}
+
+/** The layer cache is on unless --no-cache: a rescan of images sharing layers is then nearly free. */
+function cacheOption(values: Values): { cacheDir?: string } {
+  return values["no-cache"] ? {} : { cacheDir: values["cache-dir"] ?? defaultCacheDir() };
 }
 
 function versionOrExplain<T>(flag: string, value: string, parsed: T | undefined, example: string): T {

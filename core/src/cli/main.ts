@@ -78,7 +78,7 @@ async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Te
 }
 
 async function writeSbom(command: Extract<Command, { name: "sbom" }>, terminal: Terminal): Promise<number> {
-  const image = await inventoryImage(command.ref, command.platform ? { platform: command.platform } : {});
+  const image = await inventoryImage(command.ref, { platform: command.platform, cacheDir: command.cacheDir });
   const document = renderSbom(image, command.format, TOOL);
   if (command.output === STDOUT) terminal.stdout.write(document);
   else await writeAtomically(command.output, document);

@@ -1,5 +1,5 @@
 import type { Inventory } from "../inventory/inventory.js";
-import { inventoryOf, wantedByAnalyzers } from "../inventory/inventory.js";
+import { inventoryOf, WANTED_POLICY, wantedByAnalyzers } from "../inventory/inventory.js";
 import { plural } from "../report/format.js";
 import { walkLayers } from "./layers/index.js";
 import { openImageSource, parseImageReference } from "./sources/index.js";
@@ -19,6 +19,8 @@ export interface ImageInventoryOptions {
   platform?: Platform;
   /** Cap on the uncompressed bytes of one layer (decompression bombs). */
   maxLayerBytes?: number;
+  /** Where per-layer results are cached; no cache when unset. */
+  cacheDir?: string;
 }
 
 /**
@@ -27,7 +29,10 @@ export interface ImageInventoryOptions {
  */
 export async function inventoryImage(ref: string, options: ImageInventoryOptions = {}): Promise<ImageInventory> {
   const image = await openImageSource(ref).resolve(options.platform ? { platform: options.platform } : {});
-  const files = await walkLayers(image.layers, wantedByAnalyzers, options.maxLayerBytes ? { maxLayerBytes: options.maxLayerBytes } : {});
+  const files = await walkLayers(image.layers, wantedByAnalyzers, {
+    ...(options.maxLayerBytes && { maxLayerBytes: options.maxLayerBytes }),
+    ...(options.cacheDir && { cacheDir: options.cacheDir, wantedPolicy: WANTED_POLICY }),
+  });
   const inventory = inventoryOf(files);
   const { skipped } = files;
   const notes = [...inventory.notes];

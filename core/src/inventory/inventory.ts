@@ -10,6 +10,12 @@ export interface Inventory {
   notes: string[];
 }
 
+/**
+ * Names what `wantedByAnalyzers` asks for, so the layer cache never serves entries recorded
+ * for another set of analyzers. Bump the version whenever an analyzer's `wants` changes.
+ */
+export const WANTED_POLICY = `wants v1: os-release,${analyzers.map((analyzer) => analyzer.name).join(",")}`;
+
 /** The size cap for a path that OS detection or any analyzer reads; undefined to skip it. */
 export function wantedByAnalyzers(path: string): number | undefined {
   const caps = [osReleaseWants(path), ...analyzers.map((analyzer) => analyzer.wants(path))];

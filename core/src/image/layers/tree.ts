@@ -75,6 +75,12 @@ export class FileTree {
     for (const [name, child] of directory.children) if (!keepOnlyLayer(child, layer)) directory.children.delete(name);
   }
 
+  /** Whether anything (file, link or directory) is stored at exactly this path. */
+  has(path: string): boolean {
+    const { dir, base } = splitPath(path);
+    return this.existingDirectory(dir)?.children.has(base) ?? false;
+  }
+
   /** The file stored at exactly this path (no links followed), as a hard link names it. */
   fileAt(path: string): ImageFile | undefined {
     const { dir, base } = splitPath(path);

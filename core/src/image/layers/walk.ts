@@ -1,5 +1,6 @@
 import { UserError } from "../../errors.js";
 import type { FileWanted, ImageFile, ImageLayer } from "../types.js";
+import { LayerCache, type RecordedEntry } from "./cache.js";
 import { inflate } from "./decompress.js";
 import { normaliseEntryPath } from "./paths.js";
 import { type TarEntry, TarFormatError, TarReader, type TarVisitor } from "./tar.js";
@@ -19,6 +20,13 @@ const MAX_EXAMPLES = 20;
 export interface WalkOptions {
   /** Cap on the uncompressed bytes of each layer; exceeding it is a UserError. */
   maxLayerBytes?: number;
+  /** A directory for the per-layer cache (see cache.ts); without one nothing is cached. */
+  cacheDir?: string;
+  /**
+   * Names what `wanted` asks for (paths and caps); part of every cache key, so it must
+   * change whenever `wanted` does. Required with `cacheDir`.
+   */
+  wantedPolicy?: string;
 }
 
 /** What the walk left out, for warnings: counts, and a few example paths. */
@@ -45,10 +53,15 @@ export class WalkedFiles extends Map<string, ImageFile> {
  */
 export async function walkLayers(layers: readonly ImageLayer[], wanted: FileWanted, options: WalkOptions = {}): Promise<WalkedFiles> {
   const maxLayerBytes = options.maxLayerBytes ?? DEFAULT_MAX_LAYER_BYTES;
+  const cache = cacheOf(options);
+  const keys = cache?.keys(layers);
   const result = new WalkedFiles();
   const tree = new FileTree();
   for (const [index, layer] of layers.entries()) {
-    await walkLayer(layer, new LayerVisitor(tree, layer.diffId, index, wanted, result.skipped), maxLayerBytes);
+    const visitor = new LayerVisitor(tree, layer.diffId, index, wanted, result.skipped);
+    const key = keys?.[index];
+    if (cache && key) await walkThroughCache(cache, key, layer, visitor, wanted, maxLayerBytes);
+    else await walkLayer(layer, visitor, maxLayerBytes);
   }
   const files = tree.collect(wanted, (path, reason) =>
     reason === "dangling" ? noteUnresolvedLink(result.skipped, path) : noteOverCap(result.skipped, path),
@@ -57,31 +70,82 @@ export async function walkLayers(layers: readonly ImageLayer[], wanted: FileWant
   return result;
 }
 
-async function walkLayer(layer: ImageLayer, visitor: TarVisitor, maxLayerBytes: number): Promise<void> {
+function cacheOf(options: WalkOptions): LayerCache | undefined {
+  if (options.cacheDir === undefined) return undefined;
+  if (options.wantedPolicy === undefined) throw new Error("walkLayers: a cacheDir needs a wantedPolicy to key its entries by");
+  return new LayerCache(options.cacheDir, options.wantedPolicy);
+}
+
+/** Replays the layer's recording when the cache has one; otherwise walks it and records it. */
+async function walkThroughCache(
+  cache: LayerCache,
+  key: string,
+  layer: ImageLayer,
+  visitor: LayerVisitor,
+  wanted: FileWanted,
+  maxLayerBytes: number,
+): Promise<void> {
+  const recording = await cache.read(key);
+  if (recording && hasEveryWantedBody(recording.entries, wanted)) {
+    checkLayerSize(layer, recording.inflatedBytes, maxLayerBytes);
+    replay(recording.entries, visitor);
+    return;
+  }
+  const entries = visitor.startRecording();
+  const inflatedBytes = await walkLayer(layer, visitor, maxLayerBytes);
+  await cache.write(key, { inflatedBytes, entries });
+}
+
+/** Whether a recording holds a body for exactly the files the walk would read: a forged or stale one may not. */
+function hasEveryWantedBody(entries: readonly RecordedEntry[], wanted: FileWanted): boolean {
+  return entries.every((entry) => {
+    if (entry.type !== "file") return true;
+    const path = normaliseEntryPath(entry.name);
+    const cap = path ? wanted(path) : undefined;
+    return (entry.content !== undefined) === (cap !== undefined && entry.size <= cap && meaningOf(path as string).kind === "entry");
+  });
+}
+
+function replay(entries: readonly RecordedEntry[], visitor: TarVisitor): void {
+  for (const entry of entries) {
+    if (!visitor.entry(entry)) continue;
+    if (!entry.content) throw new Error(`internal error: the cached entry ${JSON.stringify(entry.name)} has no body`);
+    visitor.body(entry, entry.content);
+  }
+}
+
+/** Streams the layer through the tar reader; returns its uncompressed size. */
+async function walkLayer(layer: ImageLayer, visitor: TarVisitor, maxLayerBytes: number): Promise<number> {
   const reader = new TarReader(visitor);
   let inflated = 0;
   try {
     await inflate(await layer.open(), layer.digest, (chunk) => {
       inflated += chunk.length;
-      if (inflated > maxLayerBytes) {
-        throw new UserError(
-          `layer ${layer.digest} inflates to more than ${maxLayerBytes} bytes, the cap on a layer's uncompressed size (a decompression bomb?)`,
-          "raise the cap (maxLayerBytes) if the layer is genuine",
-        );
-      }
+      checkLayerSize(layer, inflated, maxLayerBytes);
       reader.write(chunk);
     });
     reader.end();
+    return inflated;
   } catch (error) {
     if (error instanceof TarFormatError) throw new UserError(`layer ${layer.digest} is not a valid tar archive: ${error.message}`);
     throw error;
   }
 }
 
-/** Applies one layer's entries to the tree as they stream past. */
+function checkLayerSize(layer: ImageLayer, inflated: number, maxLayerBytes: number): void {
+  if (inflated <= maxLayerBytes) return;
+  throw new UserError(
+    `layer ${layer.digest} inflates to more than ${maxLayerBytes} bytes, the cap on a layer's uncompressed size (a decompression bomb?)`,
+    "raise the cap (maxLayerBytes) if the layer is genuine",
+  );
+}
+
+/** Applies one layer's entries to the tree as they stream past, recording those that matter when asked. */
 class LayerVisitor implements TarVisitor {
-  /** The path of the entry whose body was asked for. */
+  /** The path of the entry whose body was asked for, and its recording. */
   private bodyPath = "";
+  private bodyRecord: RecordedEntry | undefined;
+  private recording: RecordedEntry[] | undefined;
 
   constructor(
     private readonly tree: FileTree,
@@ -91,21 +155,33 @@ class LayerVisitor implements TarVisitor {
     private readonly skipped: WalkSkips,
   ) {}
 
+  /** From now on, keeps every entry that changes the tree or the skip counts; returns the list it fills. */
+  startRecording(): RecordedEntry[] {
+    this.recording = [];
+    return this.recording;
+  }
+
   entry(entry: TarEntry): boolean {
     const path = normaliseEntryPath(entry.name);
     if (path === undefined) {
       this.skipped.unsafePaths++;
+      this.record(entry);
       return false;
     }
     if (path === "") return false;
     const meaning = meaningOf(path);
+    if (meaning.kind === "entry") {
+      this.bodyRecord = this.changesTree(path, entry) ? this.record(entry) : undefined;
+      return this.place(path, entry);
+    }
     if (meaning.kind === "whiteout") this.tree.removeLower(meaning.path, this.index);
     else if (meaning.kind === "opaque") this.tree.hideLower(meaning.dir, this.index);
-    else if (meaning.kind === "entry") return this.place(path, entry);
+    if (meaning.kind !== "ignored") this.record(entry);
     return false;
   }
 
   body(entry: TarEntry, content: Buffer): void {
+    if (this.bodyRecord) this.bodyRecord.content = content;
     this.tree.addFile(this.bodyPath, { path: this.bodyPath, content, mode: entry.mode, layer: this.diffId }, this.index);
   }
 
@@ -129,6 +205,21 @@ class LayerVisitor implements TarVisitor {
         this.tree.remove(path);
         return false;
     }
+  }
+
+  /**
+   * An unwanted file, link or device where the tree holds nothing does nothing: the tree
+   * below is the same on replay (the cache key covers the layers below), so it is left out.
+   */
+  private changesTree(path: string, entry: TarEntry): boolean {
+    return entry.type === "directory" || entry.type === "symlink" || this.wanted(path) !== undefined || this.tree.has(path);
+  }
+
+  private record(entry: TarEntry): RecordedEntry | undefined {
+    if (!this.recording) return undefined;
+    const recorded: RecordedEntry = { ...entry };
+    this.recording.push(recorded);
+    return recorded;
   }
 
   /** A hard link shares the content of a file read earlier in the walk (its target must be wanted too). */

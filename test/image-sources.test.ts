@@ -6,9 +6,9 @@ import type { Readable } from "node:stream";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
 import { describe, expect, it } from "vitest";
-import { isUserError } from "../core/src/errors.js";
 import { openImageSource, parseImageReference, parsePlatform, samePlatform } from "../core/src/image/sources/index.js";
 import type { Platform, ResolvedImage } from "../core/src/image/types.js";
+import { userErrorOf } from "./support/errors.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
 
@@ -34,17 +34,6 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 
 async function resolveRef(ref: string, platform?: Platform): Promise<ResolvedImage> {
   return openImageSource(ref).resolve(platform ? { platform } : {});
-}
-
-/** The UserError message `action` fails with (a non-UserError fails the test). */
-async function userErrorOf(action: () => Promise<unknown>): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    if (isUserError(error)) return error.message;
-    throw error;
-  }
-  throw new Error("expected a UserError, got success");
 }
 
 // ---- fixtures built at test time ---------------------------------------------------------

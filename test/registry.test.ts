@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isUserError } from "../core/src/errors.js";
 import { walkLayers } from "../core/src/image/layers/index.js";
 import { digestOf } from "../core/src/image/sources/digest.js";
 import { openImageSource } from "../core/src/image/sources/index.js";
@@ -14,6 +13,7 @@ import type { Platform, ResolvedImage } from "../core/src/image/types.js";
 import { inventoryOf, wantedByAnalyzers } from "../core/src/inventory/inventory.js";
 import { parseChallenge, RegistryClient, type RegistryClientOptions, retryAfterMs } from "../core/src/registry/index.js";
 import { runCli } from "./support/cli.js";
+import { userErrorOf } from "./support/errors.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
 import {
@@ -40,17 +40,6 @@ const PASSWORD = "s3cret-Pa55word-xyz";
 const EMPTY_HOME = { DOCKER_CONFIG: "/nonexistent-portcullis-docker-config", PATH: process.env.PATH };
 const QUICK_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 2000 };
 const ARCH_FILE = "etc/portcullis-arch";
-
-/** The UserError message `action` fails with (anything else fails the test). */
-async function userErrorOf(action: () => Promise<unknown>): Promise<string> {
-  try {
-    await action();
-  } catch (error) {
-    if (isUserError(error)) return error.message;
-    throw error;
-  }
-  throw new Error("expected a UserError, got success");
-}
 
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
   const archive = pack();

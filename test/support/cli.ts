@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 
 const BIN = resolve("core/bin/portcullis.js");
@@ -9,15 +9,41 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `portcullis` binary as a user would, in its own process. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; uid?: number } = {}): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
+interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  uid?: number;
+}
+
+function spawnOptions(options: CliOptions) {
+  return {
     cwd: options.cwd ?? process.cwd(),
     ...(options.uid !== undefined && { uid: options.uid, gid: options.uid }),
     env: { ...process.env, NO_COLOR: "1", ...options.env },
-    encoding: "utf8",
-  });
+  };
+}
+
+/** Runs the built `portcullis` binary as a user would, in its own process. */
+export function runCli(args: readonly string[], options: CliOptions = {}): CliResult {
+  const result = spawnSync(process.execPath, [BIN, ...args], { ...spawnOptions(options), encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The same without blocking this process, for tests that serve something the CLI calls. */
+export function runCliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], spawnOptions(options));
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += String(chunk);
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const NOBODY = 65534;

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { UserError } from "../../errors.js";
 import type { ImageSource } from "../types.js";
 import { resolveDockerArchive } from "./docker-archive.js";
+import { dockerDaemonSource } from "./docker-daemon.js";
 import { directoryStore } from "./file-store.js";
 import { resolveOciLayout } from "./oci-layout.js";
 import { parseImageReference } from "./reference.js";
@@ -38,6 +38,6 @@ export function openImageSource(ref: string): ImageSource {
     case "docker":
       return registryImageSource(parsed.name, ref);
     case "docker-daemon":
-      throw new UserError(`image ${JSON.stringify(ref)}: reading images from the Docker daemon is not supported yet`);
+      return dockerDaemonSource("name" in parsed ? parsed.name.canonical : parsed.imageId, ref);
   }
 }

@@ -186,13 +186,28 @@ describe.runIf(hasTar)("the per-layer cache", () => {
     flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 0xff, flipped.length - 1);
     writeFileSync(second, flipped);
     // A valid checksum over a header that lies about its bodies.
-    const forged = Buffer.from(`${JSON.stringify({ format: "portcullis-layer-cache 1", key: "x", inflatedBytes: 1, entries: [] })}\n`);
+    const forged = Buffer.from(`${JSON.stringify({ format: "portcullis-layer-cache 2", key: "x", inflatedBytes: 1, entries: [] })}\n`);
     writeFileSync(third, Buffer.concat([Buffer.from(`${createHash("sha256").update(forged).digest("hex")}\n`), forged]));
 
     const before = layers.map((layer) => layer.opens);
     expect(snapshot(await walkLayers(layers, wanted, withCache(dir)))).toEqual(expected);
     expect(layers.map((layer, index) => layer.opens - (before[index] as number))).toEqual([1, 1, 1]);
     expect([first, second, third].map((path) => readFileSync(path))).toEqual(intact);
+  });
+
+  it("ignores an intact entry whose kept body is longer than the file it came from", async () => {
+    const layers = sampleLayers();
+    const expected = snapshot(await walkLayers(layers, wanted));
+    const dir = tempTree();
+    await walkLayers(layers, wanted, withCache(dir));
+    const name = cacheFiles(dir)[0] as string;
+    const entry = { name: "etc/os-release", type: "file", size: 1, mode: 0o644, linkName: "", contentLength: 2 };
+    const header = { format: "portcullis-layer-cache 2", key: name.slice("layer-".length), inflatedBytes: 1, entries: [entry] };
+    const forged = Buffer.from(`${JSON.stringify(header)}\nab`);
+    writeFileSync(join(dir, name), Buffer.concat([Buffer.from(`${createHash("sha256").update(forged).digest("hex")}\n`), forged]));
+    const opens = layers.map((layer) => layer.opens);
+    expect(snapshot(await walkLayers(layers, wanted, withCache(dir)))).toEqual(expected);
+    expect(layers.map((layer, index) => layer.opens - (opens[index] as number))).toContain(1);
   });
 
   it("ignores an intact entry that lacks the body of a wanted file (forged, or a stale policy name)", async () => {

@@ -1,5 +1,5 @@
 import type { Inventory } from "../inventory/inventory.js";
-import { inventoryOf, WANTED_POLICY, wantedByAnalyzers } from "../inventory/inventory.js";
+import { excerptForAnalyzers, inventoryOf, WANTED_POLICY, wantedByAnalyzers } from "../inventory/inventory.js";
 import { plural } from "../report/format.js";
 import { walkLayers } from "./layers/index.js";
 import { openImageSource, parseImageReference } from "./sources/index.js";
@@ -25,11 +25,12 @@ export interface ImageInventoryOptions {
 
 /**
  * Resolves an image reference, walks its layers once reading only the files the analyzers
- * want, and inventories them.
+ * want (keeping only their excerpts), and inventories them.
  */
 export async function inventoryImage(ref: string, options: ImageInventoryOptions = {}): Promise<ImageInventory> {
   const image = await openImageSource(ref).resolve(options.platform ? { platform: options.platform } : {});
   const files = await walkLayers(image.layers, wantedByAnalyzers, {
+    excerpt: excerptForAnalyzers,
     ...(options.maxLayerBytes && { maxLayerBytes: options.maxLayerBytes }),
     ...(options.cacheDir && { cacheDir: options.cacheDir, wantedPolicy: WANTED_POLICY }),
   });
@@ -38,7 +39,7 @@ export async function inventoryImage(ref: string, options: ImageInventoryOptions
   const notes = [...inventory.notes];
   if (skipped.unsafePaths > 0) notes.push(`${plural(skipped.unsafePaths, "layer entry")} with a path leaving the image root ignored`);
   if (skipped.overCap > 0)
-    notes.push(`${plural(skipped.overCap, "package database")} over the size cap not read: ${skipped.overCapExamples.join(", ")}`);
+    notes.push(`${plural(skipped.overCap, "wanted file")} over the size cap not read: ${skipped.overCapExamples.join(", ")}`);
   return {
     ref,
     ...(image.digest && { digest: image.digest }),

@@ -58,3 +58,10 @@ export interface ImageFile {
  * undefined to skip it. Only wanted files are ever held in memory.
  */
 export type FileWanted = (path: string) => number | undefined;
+
+/**
+ * What to keep of a wanted file once its bytes are complete: the part its analyzer needs
+ * (e.g. a Go binary's build information), so the walk never holds whole binaries. An empty
+ * result for a non-empty file drops the file.
+ */
+export type FileExcerpt = (path: string, content: Buffer) => Buffer;

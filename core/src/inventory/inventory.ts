@@ -12,15 +12,26 @@ export interface Inventory {
 
 /**
  * Names what `wantedByAnalyzers` asks for, so the layer cache never serves entries recorded
- * for another set of analyzers. Bump the version whenever an analyzer's `wants` changes.
+ * for another set of analyzers. Bump the version whenever an analyzer's `wants` or `excerpt` changes.
  */
-export const WANTED_POLICY = `wants v1: os-release,${analyzers.map((analyzer) => analyzer.name).join(",")}`;
+export const WANTED_POLICY = `wants v2: os-release,${analyzers.map((analyzer) => analyzer.name).join(",")}`;
 
 /** The size cap for a path that OS detection or any analyzer reads; undefined to skip it. */
 export function wantedByAnalyzers(path: string): number | undefined {
   const caps = [osReleaseWants(path), ...analyzers.map((analyzer) => analyzer.wants(path))];
   const wanted = caps.filter((cap): cap is number => cap !== undefined);
   return wanted.length > 0 ? Math.max(...wanted) : undefined;
+}
+
+/**
+ * What to keep of a wanted file: the analyzer's excerpt when exactly one analyzer wants the
+ * path and it has one; otherwise (OS detection or several readers) the whole file.
+ */
+export function excerptForAnalyzers(path: string, content: Buffer): Buffer {
+  if (osReleaseWants(path) !== undefined) return content;
+  const readers = analyzers.filter((analyzer) => analyzer.wants(path) !== undefined);
+  const [only] = readers;
+  return readers.length === 1 && only?.excerpt ? only.excerpt(path, content) : content;
 }
 
 /** The OS and every package recorded in the wanted files of an image's final file system. */

@@ -39,6 +39,11 @@ export interface Analyzer {
   name: string;
   /** The size cap for a path this analyzer reads, or undefined when it does not want it. */
   wants(path: string): number | undefined;
+  /**
+   * The part of a wanted file that `analyze` needs, copied out so the rest can be freed; an
+   * empty buffer when nothing in it matters. Without it, the whole file is kept.
+   */
+  excerpt?(path: string, content: Buffer): Buffer;
   /** `notes` collects one line per thing skipped (a malformed entry, a binary file) for the report. */
   analyze(files: FileView, os: OsInfo | undefined, notes?: string[]): InventoryPackage[];
 }

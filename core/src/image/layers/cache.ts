@@ -1,6 +1,6 @@
 /**
  * The per-layer cache: what walking one layer did to the merged tree, recorded as the tar
- * entries that mattered (wanted files with their content, links, directories, whiteouts,
+ * entries that mattered (wanted files with their kept content or excerpt, links, directories, whiteouts,
  * replaced paths) in the layer's own order, so a rescan replays them without reading the blob.
  *
  * An entry is keyed by the layer's chain (the digest and diff ID of it and every layer
@@ -17,13 +17,13 @@ import type { ImageLayer } from "../types.js";
 import type { TarEntry, TarEntryType } from "./tar.js";
 
 /** Bumped whenever the file format or the meaning of a recording changes. */
-const FORMAT = "portcullis-layer-cache 1";
+const FORMAT = "portcullis-layer-cache 2";
 /** Entries larger than this are neither written nor read. */
 export const MAX_CACHE_ENTRY_BYTES = 128 * 1024 * 1024;
 const CHECKSUM_LENGTH = 64;
 const ENTRY_TYPES: readonly TarEntryType[] = ["file", "hardlink", "symlink", "directory", "other"];
 
-/** A tar entry as the walk saw it, with its body when the walk read one. */
+/** A tar entry as the walk saw it, with what it kept of the body (whole or an excerpt) when it read one. */
 export interface RecordedEntry extends TarEntry {
   content?: Buffer;
 }
@@ -134,7 +134,7 @@ function checkEntry(value: unknown): TarEntry & { contentLength?: number } {
     !isCount(value.size) ||
     !isCount(value.mode) ||
     typeof value.linkName !== "string" ||
-    !(value.contentLength === undefined || (value.type === "file" && value.contentLength === value.size))
+    !(value.contentLength === undefined || (value.type === "file" && isCount(value.contentLength) && value.contentLength <= value.size))
   ) {
     throw new Error("malformed entry");
   }
@@ -145,7 +145,7 @@ function checkEntry(value: unknown): TarEntry & { contentLength?: number } {
     mode: value.mode,
     linkName: value.linkName,
   };
-  return value.contentLength === undefined ? entry : { ...entry, contentLength: value.size };
+  return value.contentLength === undefined ? entry : { ...entry, contentLength: value.contentLength as number };
 }
 
 /** Reads a file only when it is within the entry cap, checked on the open file itself. */

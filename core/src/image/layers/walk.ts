@@ -1,5 +1,5 @@
 import { UserError } from "../../errors.js";
-import type { FileWanted, ImageFile, ImageLayer } from "../types.js";
+import type { FileExcerpt, FileWanted, ImageFile, ImageLayer } from "../types.js";
 import { LayerCache, type RecordedEntry } from "./cache.js";
 import { inflate } from "./decompress.js";
 import { normaliseEntryPath } from "./paths.js";
@@ -24,9 +24,11 @@ export interface WalkOptions {
   cacheDir?: string;
   /**
    * Names what `wanted` asks for (paths and caps); part of every cache key, so it must
-   * change whenever `wanted` does. Required with `cacheDir`.
+   * change whenever `wanted` or `excerpt` does. Required with `cacheDir`.
    */
   wantedPolicy?: string;
+  /** What to keep of each wanted file once read; without it, whole files are kept. */
+  excerpt?: FileExcerpt;
 }
 
 /** What the walk left out, for warnings: counts, and a few example paths. */
@@ -49,7 +51,8 @@ export class WalkedFiles extends Map<string, ImageFile> {
 /**
  * Reads each layer once, in order from the base up, as a stream, and returns the wanted
  * files of the final file system with whiteouts and opaque directories applied. Only wanted
- * files are held in memory, each up to its cap; nothing is written anywhere.
+ * files are held in memory: each whole up to its cap only until its excerpt is cut, then
+ * only the excerpt; nothing is written anywhere.
  */
 export async function walkLayers(layers: readonly ImageLayer[], wanted: FileWanted, options: WalkOptions = {}): Promise<WalkedFiles> {
   const maxLayerBytes = options.maxLayerBytes ?? DEFAULT_MAX_LAYER_BYTES;
@@ -58,7 +61,7 @@ export async function walkLayers(layers: readonly ImageLayer[], wanted: FileWant
   const result = new WalkedFiles();
   const tree = new FileTree();
   for (const [index, layer] of layers.entries()) {
-    const visitor = new LayerVisitor(tree, layer.diffId, index, wanted, result.skipped);
+    const visitor = new LayerVisitor(tree, layer.diffId, index, wanted, result.skipped, options.excerpt);
     const key = keys?.[index];
     if (cache && key) await walkThroughCache(cache, key, layer, visitor, wanted, maxLayerBytes);
     else await walkLayer(layer, visitor, maxLayerBytes);
@@ -106,11 +109,12 @@ function hasEveryWantedBody(entries: readonly RecordedEntry[], wanted: FileWante
   });
 }
 
-function replay(entries: readonly RecordedEntry[], visitor: TarVisitor): void {
+/** Replays recorded entries; their bodies are excerpts already. */
+function replay(entries: readonly RecordedEntry[], visitor: LayerVisitor): void {
   for (const entry of entries) {
     if (!visitor.entry(entry)) continue;
     if (!entry.content) throw new Error(`internal error: the cached entry ${JSON.stringify(entry.name)} has no body`);
-    visitor.body(entry, entry.content);
+    visitor.keep(entry, entry.content);
   }
 }
 
@@ -153,6 +157,7 @@ class LayerVisitor implements TarVisitor {
     private readonly index: number,
     private readonly wanted: FileWanted,
     private readonly skipped: WalkSkips,
+    private readonly excerpt: FileExcerpt | undefined,
   ) {}
 
   /** From now on, keeps every entry that changes the tree or the skip counts; returns the list it fills. */
@@ -181,8 +186,14 @@ class LayerVisitor implements TarVisitor {
   }
 
   body(entry: TarEntry, content: Buffer): void {
-    if (this.bodyRecord) this.bodyRecord.content = content;
-    this.tree.addFile(this.bodyPath, { path: this.bodyPath, content, mode: entry.mode, layer: this.diffId }, this.index);
+    this.keep(entry, this.excerpt ? this.excerpt(this.bodyPath, content) : content);
+  }
+
+  /** Places a wanted file's kept bytes; an empty excerpt of a non-empty file means nothing in it matters. */
+  keep(entry: TarEntry, kept: Buffer): void {
+    if (this.bodyRecord) this.bodyRecord.content = kept;
+    if (kept.length === 0 && entry.size > 0) return;
+    this.tree.addFile(this.bodyPath, { path: this.bodyPath, content: kept, mode: entry.mode, layer: this.diffId }, this.index);
   }
 
   private place(path: string, entry: TarEntry): boolean {

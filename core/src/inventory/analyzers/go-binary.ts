@@ -12,7 +12,7 @@ const BINARY_DIRECTORY = /(?:^|\/)s?bin\/[^/]+$/;
 const APPLICATION_ROOT = /^(?:app|ko-app|opt|srv)\//;
 const NOT_AN_EXECUTABLE =
   /\.(?:txt|md|rst|json|ya?ml|toml|xml|html?|css|m?js|cjs|ts|map|py|pyc|rb|pl|php|sh|bash|conf|cfg|ini|properties|env|go|mod|sum|c|h|jar|war|class|gz|tgz|bz2|xz|zst|zip|tar|png|jpe?g|gif|svg|ico|pem|crt|key|so(?:\.[\d.]+)?|a|o|mo|po|lock|log|csv|dat|db)$/i;
-/** The whole file is held in memory while the image is analysed, so this bounds what one binary costs. */
+/** A binary is held whole only until its excerpt is cut (one at a time), so this bounds the walk's peak. */
 const BINARY_CAP = 128 * 1024 * 1024;
 
 /** `debug/buildinfo`: 14 bytes of magic, pointer size, flags; the data starts 32 bytes in, 16-aligned. */
@@ -27,6 +27,7 @@ const SENTINEL_SIZE = 16;
 export const goBinaryAnalyzer: Analyzer = {
   name: "go-binary",
   wants: goBinaryWants,
+  excerpt: (_path, content) => buildInfoExcerpt(content),
   analyze(files, _os, notes) {
     return [...files.values()].filter((file) => goBinaryWants(file.path) !== undefined).flatMap((file) => readBinary(file, notes));
   },
@@ -69,30 +70,57 @@ export interface GoModule {
  * searched for at 16-byte boundaries as Go's own reader does.
  */
 export function buildInfo(content: Buffer): GoBuildInfo | string | undefined {
+  return locateBuildInfo(content)?.info;
+}
+
+/**
+ * The bytes `buildInfo` reads, copied so the binary itself can be freed: the header and its
+ * two strings (a few KiB), the header alone when they cannot be read (so the reason is still
+ * reported), or nothing for a file without build information.
+ */
+export function buildInfoExcerpt(content: Buffer): Buffer {
+  const found = locateBuildInfo(content);
+  return found ? Buffer.from(content.subarray(found.start, found.start + found.length)) : Buffer.alloc(0);
+}
+
+interface LocatedBuildInfo {
+  info: GoBuildInfo | string;
+  /** Where the blob starts in the file, and how many bytes of it were read. */
+  start: number;
+  length: number;
+}
+
+function locateBuildInfo(content: Buffer): LocatedBuildInfo | undefined {
   const section = isElf(content) ? elfSection(content, ".go.buildinfo") : undefined;
-  if (section) return readBuildInfo(content.subarray(section.offset, section.offset + section.size));
-  let firstProblem: string | undefined;
+  if (section) {
+    const read = readBuildInfo(content.subarray(section.offset, section.offset + section.size));
+    return read && { ...read, start: section.offset };
+  }
+  let firstProblem: LocatedBuildInfo | undefined;
   for (let at = content.indexOf(BUILD_INFO_MAGIC); at !== -1; at = content.indexOf(BUILD_INFO_MAGIC, at + 1)) {
     if (at % ALIGNMENT !== 0) continue;
-    const info = readBuildInfo(content.subarray(at));
+    const read = readBuildInfo(content.subarray(at));
+    if (!read) continue;
     // The magic bytes may also occur as data (Go's own debug/buildinfo holds them); keep looking.
-    if (typeof info !== "string") return info;
-    firstProblem ??= info;
+    if (typeof read.info !== "string") return { ...read, start: at };
+    firstProblem ??= { ...read, start: at };
   }
   return firstProblem;
 }
 
-function readBuildInfo(data: Buffer): GoBuildInfo | string | undefined {
+/** The build information at the start of `data`, and how many bytes it spans (the header alone for a problem). */
+function readBuildInfo(data: Buffer): { info: GoBuildInfo | string; length: number } | undefined {
   if (data.length < HEADER_SIZE || !data.subarray(0, BUILD_INFO_MAGIC.length).equals(BUILD_INFO_MAGIC)) return undefined;
+  const problem = (info: string) => ({ info, length: HEADER_SIZE });
   const flags = data[15] ?? 0;
-  if ((flags & FLAG_INLINE) === 0) return "it uses the pointer format of Go before 1.18, which is not read";
+  if ((flags & FLAG_INLINE) === 0) return problem("it uses the pointer format of Go before 1.18, which is not read");
   const version = varintString(data, HEADER_SIZE);
-  if (typeof version === "string") return `the Go version ${version}`;
+  if (typeof version === "string") return problem(`the Go version ${version}`);
   const modinfo = varintString(data, version.end);
-  if (typeof modinfo === "string") return `the module information ${modinfo}`;
+  if (typeof modinfo === "string") return problem(`the module information ${modinfo}`);
   const goVersion = version.bytes.toString("utf8");
-  if (!/^(?:go|devel )/.test(goVersion)) return `the Go version is not a Go version (${JSON.stringify(goVersion.slice(0, 40))})`;
-  return { goVersion, ...parseModinfo(unwrapModinfo(modinfo.bytes)) };
+  if (!/^(?:go|devel )/.test(goVersion)) return problem(`the Go version is not a Go version (${JSON.stringify(goVersion.slice(0, 40))})`);
+  return { info: { goVersion, ...parseModinfo(unwrapModinfo(modinfo.bytes)) }, length: modinfo.end };
 }
 
 /** A uvarint length and that many bytes; the length is checked against what is there before anything is sliced. */

@@ -2,14 +2,22 @@ import type { Analyzer } from "../types.js";
 import { apkAnalyzer } from "./apk.js";
 import { dotnetAnalyzer } from "./dotnet.js";
 import { dpkgAnalyzer } from "./dpkg.js";
+import { goBinaryAnalyzer } from "./go-binary.js";
 import { npmAnalyzer } from "./npm.js";
 import { pythonAnalyzer } from "./python.js";
 import { rpmAnalyzer } from "./rpm.js";
 
 /**
- * Every package format, one module each; new formats are added here. The Go binary and Java
- * archive analyzers (go-binary.ts, java.ts) wait for the layer walk to hand analyzers an
- * excerpt of a file while it streams: as whole-file readers they would hold every binary of
- * /usr/bin, or every jar, in memory at once.
+ * Every package format, one module each; new formats are added here. The Java archive
+ * analyzer (java.ts) waits for an excerpt of its own: as a whole-file reader it would hold
+ * every jar in memory at once (the Go binary analyzer keeps only the build information).
  */
-export const analyzers: readonly Analyzer[] = [dpkgAnalyzer, apkAnalyzer, rpmAnalyzer, npmAnalyzer, pythonAnalyzer, dotnetAnalyzer];
+export const analyzers: readonly Analyzer[] = [
+  dpkgAnalyzer,
+  apkAnalyzer,
+  rpmAnalyzer,
+  npmAnalyzer,
+  pythonAnalyzer,
+  dotnetAnalyzer,
+  goBinaryAnalyzer,
+];

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ImageFile } from "../core/src/image/types.js";
 import { dotnetAnalyzer } from "../core/src/inventory/analyzers/dotnet.js";
-import { javaAnalyzer, manifestMainSection } from "../core/src/inventory/analyzers/java.js";
+import { javaAnalyzer, javaExcerpt, manifestMainSection } from "../core/src/inventory/analyzers/java.js";
 import type { Analyzer, InventoryPackage } from "../core/src/inventory/types.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
@@ -30,7 +30,20 @@ function run(analyzer: Analyzer, contents: Record<string, Buffer | string>): { p
     files.set(path, { path, content: Buffer.from(content), mode: 0o100644, layer: LAYER });
   }
   const notes: string[] = [];
-  return { packages: analyzer.analyze(files, undefined, notes), notes };
+  const packages = analyzer.analyze(files, undefined, notes);
+  if (analyzer.excerpt) expect(analyzedFromExcerpts(analyzer, files)).toEqual({ packages, notes });
+  return { packages, notes };
+}
+
+/** What `analyze` finds when the layer walk keeps only excerpts (an empty excerpt of a non-empty file drops it). */
+function analyzedFromExcerpts(analyzer: Analyzer, files: Map<string, ImageFile>): { packages: InventoryPackage[]; notes: string[] } {
+  const excerpts = new Map<string, ImageFile>();
+  for (const [path, file] of files) {
+    const content = analyzer.excerpt?.(path, file.content) ?? file.content;
+    if (content.length > 0 || file.content.length === 0) excerpts.set(path, { ...file, content });
+  }
+  const notes: string[] = [];
+  return { packages: analyzer.analyze(excerpts, undefined, notes), notes };
 }
 
 function nameVersions(packages: InventoryPackage[]): string[] {
@@ -274,6 +287,69 @@ describe.runIf(hasZip)("java analyzer on hostile archives", () => {
     expect(notes[0]).toMatch(
       new RegExp(`^java: app/corrupt\\.jar!/${pom.replaceAll(".", "\\.")} (does not inflate: |is \\d+ bytes uncompressed|: the CRC-32)`),
     );
+  });
+});
+
+describe("java excerpt", () => {
+  const fixtureJars = readdirSync(FIXTURES)
+    .filter((name) => name.endsWith(".jar"))
+    .map((name) => join(FIXTURES, name));
+  const debianJars = hasDebianJars
+    ? readdirSync(DEBIAN_JAVA)
+        .map((name) => join(DEBIAN_JAVA, name))
+        .filter((path) => path.endsWith(".jar") && lstatSync(path).isFile())
+    : [];
+
+  it("gives the same packages and notes as the whole jar, for every real jar, in under 2 KiB", () => {
+    const jars = [...fixtureJars, ...debianJars];
+    expect(jars.length).toBeGreaterThanOrEqual(hasDebianJars ? 14 : 4);
+    let largest = 0;
+    let identified = 0;
+    for (const jar of jars) {
+      const content = readFileSync(jar);
+      const file: ImageFile = { path: jar.slice(1), content, mode: 0o100644, layer: LAYER };
+      const excerpt = javaExcerpt(content);
+      const fromExcerpt = analyzedFromExcerpts(javaAnalyzer, new Map([[file.path, file]]));
+      const notes: string[] = [];
+      expect(fromExcerpt, jar).toEqual({ packages: javaAnalyzer.analyze(new Map([[file.path, file]]), undefined, notes), notes });
+      if (fromExcerpt.packages.length > 0) identified++;
+      largest = Math.max(largest, excerpt.length);
+    }
+    expect(identified).toBeGreaterThanOrEqual(hasDebianJars ? 14 : 4);
+    expect(largest).toBeLessThan(2048);
+    console.info(`java excerpts: ${jars.length} jars, ${identified} identified, the largest excerpt ${largest} bytes`);
+  });
+
+  it("names the path the file is read under, not the one it was cut under (a hard link shares its target's excerpt)", () => {
+    const excerpt = javaExcerpt(readFileSync(join(FIXTURES, "aopalliance-1.0.jar")));
+    const { packages, notes } = run(javaAnalyzer, { "opt/lib/aopalliance-1.0.jar": excerpt });
+    expect(packages.map((found) => `${found.path} ${found.purl}`)).toEqual([
+      "opt/lib/aopalliance-1.0.jar pkg:maven/aopalliance/aopalliance@1.0",
+    ]);
+    expect(notes).toEqual([
+      "java: opt/lib/aopalliance-1.0.jar: no pom.properties; aopalliance 1.0 guessed from the file name (lower confidence, group unknown)",
+    ]);
+    // Under a name without a version there is nothing to guess from.
+    expect(run(javaAnalyzer, { "opt/lib/aop.jar": excerpt })).toEqual({ packages: [], notes: [] });
+  });
+
+  it("reads a file that only starts like an excerpt as the archive it is not, both ways", () => {
+    const magic = javaExcerpt(Buffer.alloc(0)).subarray(0, 30).toString("latin1").split("[")[0] as string;
+    for (const forged of [`${magic}{"not":"an array"}`, `${magic}[{"kind":"package","archive":""}]`, `${magic}[truncated`]) {
+      expect(run(javaAnalyzer, { "app/forged.jar": forged }).notes).toEqual([
+        "java: app/forged.jar is not a ZIP archive (no end of central directory record)",
+      ]);
+    }
+  });
+
+  it("keeps the note of a file that is not an archive", () => {
+    const notArchive = javaExcerpt(Buffer.from("<html>not a jar</html>"));
+    expect(run(javaAnalyzer, { "srv/page.war": notArchive }).notes).toEqual([
+      "java: srv/page.war is not a ZIP archive (no end of central directory record)",
+    ]);
+    expect(run(javaAnalyzer, { "srv/empty.jar": Buffer.alloc(0) }).notes).toEqual([
+      "java: srv/empty.jar is not a ZIP archive (no end of central directory record)",
+    ]);
   });
 });
 

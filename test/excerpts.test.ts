@@ -9,6 +9,7 @@ import { inventoryImage } from "../core/src/image/inventory-image.js";
 import { walkLayers } from "../core/src/image/layers/index.js";
 import type { ImageLayer } from "../core/src/image/types.js";
 import { buildInfo, buildInfoExcerpt, goBinaryAnalyzer } from "../core/src/inventory/analyzers/go-binary.js";
+import { javaExcerpt } from "../core/src/inventory/analyzers/java.js";
 import { excerptForAnalyzers, wantedByAnalyzers } from "../core/src/inventory/inventory.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
@@ -18,6 +19,7 @@ const REGISTRY = "/usr/bin/docker-registry";
 const hasTar = realPartAvailable("GNU tar", TAR, "apt-get install -y tar");
 const hasRegistry = realPartAvailable("docker-registry", REGISTRY, "apt-get install -y docker-registry", "read");
 const KUBECTL_BUILD_INFO = readFileSync("test/fixtures/analyzers/go/kubectl-1.27.go.buildinfo");
+const SLF4J_API = "test/fixtures/java-dotnet/slf4j-api.jar";
 const REGISTRY_INFO = { goVersion: "go1.19.8", path: "github.com/docker/distribution/cmd/registry", deps: [] };
 
 const sha256 = (data: Buffer | string): string => `sha256:${createHash("sha256").update(data).digest("hex")}`;
@@ -165,5 +167,46 @@ describe.runIf(hasTar && hasRegistry)("an image with a Go binary", () => {
         round,
       ).toEqual([{ name: "stdlib", version: "v1.19.8", ecosystem: "Go", path: "usr/bin/docker-registry" }]);
     }
+  });
+});
+
+describe("the Java archive excerpt", () => {
+  it("is what the analyzers keep of a jar, war or ear", () => {
+    const jar = readFileSync(SLF4J_API);
+    expect(wantedByAnalyzers("opt/app/lib/slf4j-api.jar")).toBe(64 * 1024 * 1024);
+    expect(excerptForAnalyzers("opt/app/lib/slf4j-api.jar", jar)).toEqual(javaExcerpt(jar));
+    expect(excerptForAnalyzers("usr/local/lib/shop.war", jar)).toEqual(javaExcerpt(jar));
+    expect(excerptForAnalyzers("usr/local/lib/shop.ear", jar)).toEqual(javaExcerpt(jar));
+  });
+});
+
+describe.runIf(hasTar)("an image with a Java archive", () => {
+  it("lists the Maven package of a real Debian jar from an OCI layout, cold and from a cache that holds only the excerpt", async () => {
+    const layout = ociLayout([
+      tarOf({ "etc/os-release": Buffer.from("ID=debian\nVERSION_ID=12\n") }),
+      tarOf({ "usr/share/java/slf4j-api.jar": SLF4J_API, "usr/share/java/not-a-jar.jar": Buffer.from("text") }),
+    ]);
+    const cacheDir = tempTree();
+    for (const round of ["cold", "warm"]) {
+      const inventory = await inventoryImage(`oci:${layout}`, { cacheDir });
+      expect(
+        inventory.packages.map(({ name, version, ecosystem, purl, path }) => ({ name, version, ecosystem, purl, path })),
+        round,
+      ).toEqual([
+        {
+          name: "org.slf4j:slf4j-api",
+          version: "1.7.32",
+          ecosystem: "Maven",
+          purl: "pkg:maven/org.slf4j/slf4j-api@1.7.32",
+          path: "usr/share/java/slf4j-api.jar",
+        },
+      ]);
+      expect(inventory.notes, round).toContain(
+        "java: usr/share/java/not-a-jar.jar is not a ZIP archive (no end of central directory record)",
+      );
+    }
+    const cached = readdirSync(cacheDir).map((name) => statSync(join(cacheDir, name)).size);
+    expect(cached).toHaveLength(2);
+    expect(Math.max(...cached)).toBeLessThan(statSync(SLF4J_API).size / 4);
   });
 });

@@ -11,7 +11,7 @@ import { elfSection, isElf } from "./elf.js";
 const BINARY_DIRECTORY = /(?:^|\/)s?bin\/[^/]+$/;
 const APPLICATION_ROOT = /^(?:app|ko-app|opt|srv)\//;
 const NOT_AN_EXECUTABLE =
-  /\.(?:txt|md|rst|json|ya?ml|toml|xml|html?|css|m?js|cjs|ts|map|py|pyc|rb|pl|php|sh|bash|conf|cfg|ini|properties|env|go|mod|sum|c|h|jar|war|class|gz|tgz|bz2|xz|zst|zip|tar|png|jpe?g|gif|svg|ico|pem|crt|key|so(?:\.[\d.]+)?|a|o|mo|po|lock|log|csv|dat|db)$/i;
+  /\.(?:txt|md|rst|json|ya?ml|toml|xml|html?|css|m?js|cjs|ts|map|py|pyc|rb|pl|php|sh|bash|conf|cfg|ini|properties|env|go|mod|sum|c|h|jar|war|ear|class|gz|tgz|bz2|xz|zst|zip|tar|png|jpe?g|gif|svg|ico|pem|crt|key|so(?:\.[\d.]+)?|a|o|mo|po|lock|log|csv|dat|db)$/i;
 /** A binary is held whole only until its excerpt is cut (one at a time), so this bounds the walk's peak. */
 const BINARY_CAP = 128 * 1024 * 1024;
 

@@ -3,14 +3,15 @@ import { apkAnalyzer } from "./apk.js";
 import { dotnetAnalyzer } from "./dotnet.js";
 import { dpkgAnalyzer } from "./dpkg.js";
 import { goBinaryAnalyzer } from "./go-binary.js";
+import { javaAnalyzer } from "./java.js";
 import { npmAnalyzer } from "./npm.js";
 import { pythonAnalyzer } from "./python.js";
 import { rpmAnalyzer } from "./rpm.js";
 
 /**
- * Every package format, one module each; new formats are added here. The Java archive
- * analyzer (java.ts) waits for an excerpt of its own: as a whole-file reader it would hold
- * every jar in memory at once (the Go binary analyzer keeps only the build information).
+ * Every package format, one module each; new formats are added here. The Go binary and Java
+ * archive analyzers keep an excerpt of each file they read (the build information, the
+ * findings of the archive), so no binary or jar stays in memory while the layers are walked.
  */
 export const analyzers: readonly Analyzer[] = [
   dpkgAnalyzer,
@@ -20,4 +21,5 @@ export const analyzers: readonly Analyzer[] = [
   pythonAnalyzer,
   dotnetAnalyzer,
   goBinaryAnalyzer,
+  javaAnalyzer,
 ];

@@ -4,7 +4,7 @@ import { UserError } from "../errors.js";
 import { defaultCacheDir } from "../image/layers/index.js";
 import { parsePlatform } from "../image/sources/index.js";
 import type { Platform } from "../image/types.js";
-import { SBOM_FORMATS, type SbomFormat } from "../inventory/sbom/index.js";
+import { SBOM_FORMATS, type SbomFormat } from "../inventory/sbom/formats.js";
 import { FAIL_ON_LEVELS } from "../model/index.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import type { PssLevel, RuleOptions } from "../rules/index.js";

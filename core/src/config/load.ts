@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { LineCounter, parseDocument } from "yaml";
 import { UserError } from "../errors.js";
 import { type FieldPath, locate } from "../manifests/positions.js";
@@ -24,8 +24,15 @@ export interface PortcullisConfig {
   images?: string[];
 }
 
-const schema = createRequire(import.meta.url)("../../schema/config.schema.json");
-const validate = new Ajv2020({ allErrors: true }).compile<PortcullisConfig>(schema);
+let compiled: ValidateFunction<PortcullisConfig> | undefined;
+
+/** Compiled on first use: most runs have no config file to check. */
+function validator(): ValidateFunction<PortcullisConfig> {
+  compiled ??= new Ajv2020({ allErrors: true }).compile<PortcullisConfig>(
+    createRequire(import.meta.url)("../../schema/config.schema.json"),
+  );
+  return compiled;
+}
 
 /**
  * Reads and validates a config file. `required` is false for the default file, which may
@@ -55,6 +62,7 @@ export function parseConfig(path: string, text: string): PortcullisConfig {
     );
   }
   const value = document.toJS({ maxAliasCount: 100 }) ?? {};
+  const validate = validator();
   if (validate(value)) return value;
   const problem = (validate.errors ?? [])[0] as ErrorObject;
   const fieldPath = pointerToPath(problem.instancePath);

@@ -3,6 +3,7 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { parse } from "yaml";
 import { UserError } from "../errors.js";
 import type { ScanIssue } from "../model/index.js";
+import { relativePath } from "../paths.js";
 import { CHART_FILE_NAME, type DiscoveredFile, type Discovery, discoverInputs, isInside } from "./discover.js";
 import {
   emptyLoaded,
@@ -104,7 +105,7 @@ class InputLoader {
     this.files = new SourceFiles(this.display);
   }
 
-  readonly display = (absolutePath: string): string => relative(this.sourceRoot, absolutePath).split(sep).join("/");
+  readonly display = (absolutePath: string): string => relativePath(this.sourceRoot, absolutePath);
 
   async directory(input: string, discovery: Discovery): Promise<LoadedInput> {
     const mine = (entries: readonly DiscoveredFile[]) => entries.filter((entry) => entry.input === input).map((entry) => entry.path);
@@ -176,7 +177,7 @@ class InputLoader {
     const where = this.display(root.dir);
     const missing = missingGeneratorInputs(tree);
     if (missing.length > 0) {
-      const files = missing.map((file) => relative(root.dir, file).split(sep).join("/")).join(", ");
+      const files = missing.map((file) => relativePath(root.dir, file)).join(", ");
       const message = `kustomization ${where} was not rendered: its generator input ${files} does not exist (a secret or a file made at deploy time?); its resource files were scanned as plain YAML`;
       return this.plainInstead(tree, { path: where, message }, "warnings");
     }

@@ -5,7 +5,7 @@ import { valueAt } from "../manifests/workloads.js";
 import { type RuleDescriptor, representativeScore } from "../model/index.js";
 import { adminUiBehind, adminUiWorkloads, namespacedName } from "./admin-ui.js";
 import { describeResource } from "./describe.js";
-import { azurePolicy, mitre, nsaCisa } from "./standards.js";
+import { azurePolicy, mitre, NSA_NETWORK } from "./standards.js";
 import type { ManifestRule, RuleContext, Violation } from "./types.js";
 
 /*
@@ -19,7 +19,6 @@ import type { ManifestRule, RuleContext, Violation } from "./types.js";
  */
 
 const SERVICE_URI = "https://kubernetes.io/docs/concepts/services-networking/service/";
-const NSA_NETWORK = nsaCisa("network-separation", "Network separation and hardening");
 const PUBLIC_FACING = mitre("T1190", "Exploit Public-Facing Application");
 const REMOTE_SERVICES = mitre("T1133", "External Remote Services");
 const INTERNAL_LOAD_BALANCERS = azurePolicy(

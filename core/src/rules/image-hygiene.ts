@@ -3,12 +3,11 @@ import { representativeScore } from "../model/index.js";
 import { containerFieldPath } from "./container-paths.js";
 import { describeContainer } from "./describe.js";
 import { fullName, type ImageReference, parseImageReference } from "./image-reference.js";
-import { azurePolicy, cis, mitre, nsaCisa } from "./standards.js";
+import { azurePolicy, cis, mitre, NSA_POD_SECURITY } from "./standards.js";
 import type { ManifestRule, Violation } from "./types.js";
 
 const IMAGES_URI = "https://kubernetes.io/docs/concepts/containers/images/";
 const IMPLANT_IMAGE = mitre("T1525", "Implant Internal Image");
-const NSA_POD_SECURITY = nsaCisa("pod-security", "Kubernetes Pod security");
 
 interface ImageUse {
   workload: Workload;

@@ -9,15 +9,7 @@ import type { ManifestRule } from "./types.js";
 import { WORKLOAD_HYGIENE_RULES } from "./workload-hygiene.js";
 
 export { runRules } from "./engine.js";
-export {
-  DEFAULT_RULE_OPTIONS,
-  type ManifestRule,
-  type PssLevel,
-  type PssVersion,
-  type RuleContext,
-  type RuleOptions,
-  type Violation,
-} from "./types.js";
+export * from "./types.js";
 
 /** Every built-in manifest rule, family by family, in the order `portcullis rules` lists them. */
 export const BUILT_IN_RULES: readonly ManifestRule[] = [

@@ -3,13 +3,11 @@ import type { Workload } from "../manifests/workloads.js";
 import { type RuleDescriptor, representativeScore } from "../model/index.js";
 import { describeContainer, describeResource } from "./describe.js";
 import { classifyHostPath, type HostPathExposure, normalizeHostPath } from "./host-paths.js";
-import { azurePolicy, cis, mitre, nsaCisa } from "./standards.js";
+import { azurePolicy, cis, ESCAPE_TO_HOST, mitre, NSA_POD_SECURITY } from "./standards.js";
 import type { ManifestRule } from "./types.js";
 
 const HOST_PATH_URI = "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath";
-const ESCAPE_TO_HOST = mitre("T1611", "Escape to Host");
 const CIS_HOST_PATH = cis("5.2.12", "Minimize the admission of HostPath volumes");
-const NSA_POD_SECURITY = nsaCisa("pod-security", "Kubernetes Pod security");
 const AZURE_ALLOWED_HOST_PATHS = azurePolicy(
   "098fc59e-46c7-4d99-9b16-64990e543d75",
   "Kubernetes cluster pod hostPath volumes should only use allowed host paths",

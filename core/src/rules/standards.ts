@@ -24,3 +24,8 @@ export function mitre(technique: string, title: string): StandardRef {
 export function azurePolicy(definitionId: string, title: string): StandardRef {
   return { framework: "azure-policy", control: definitionId, title };
 }
+
+/** Controls several rule families share. */
+export const NSA_POD_SECURITY = nsaCisa("pod-security", "Kubernetes Pod security");
+export const NSA_NETWORK = nsaCisa("network-separation", "Network separation and hardening");
+export const ESCAPE_TO_HOST = mitre("T1611", "Escape to Host");

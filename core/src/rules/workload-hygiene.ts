@@ -6,11 +6,8 @@ import { containerFieldPath } from "./container-paths.js";
 import { describeContainer, describeResource } from "./describe.js";
 import { podLabelsOf, selectorMatches } from "./label-selector.js";
 import { maskSecret, secretSuspicion } from "./secret-patterns.js";
-import { azurePolicy, cis, mitre, nsaCisa } from "./standards.js";
+import { azurePolicy, cis, mitre, NSA_NETWORK, NSA_POD_SECURITY } from "./standards.js";
 import type { ManifestRule, RuleContext } from "./types.js";
-
-const NSA_POD_SECURITY = nsaCisa("pod-security", "Kubernetes Pod security");
-const NSA_NETWORK = nsaCisa("network-separation", "Network separation and hardening");
 
 /** Resources without `metadata.namespace` share one key: they are applied together, to whatever namespace `-n` names. */
 function namespaceKey(resource: Resource): string {

@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import type { Location } from "../../model/index.js";
+import { relativePath } from "../../paths.js";
 import { isRecord, type Resource } from "../load.js";
 import { type FieldPath, locate, type PositionedDocument } from "../positions.js";
 import {
@@ -61,7 +62,7 @@ export type KustomizeOutput =
 export async function buildKustomization(tool: KustomizeTool, dir: string, env?: NodeJS.ProcessEnv): Promise<KustomizeOutput> {
   const wrapperDir = await realpath(await mkdtemp(join(tmpdir(), "portcullis-kustomize-")));
   try {
-    const target = relative(wrapperDir, dir).split(sep).join("/");
+    const target = relativePath(wrapperDir, dir);
     await writeFile(
       join(wrapperDir, "kustomization.yaml"),
       `resources:\n  - ${JSON.stringify(target)}\nbuildMetadata: [originAnnotations]\n`,

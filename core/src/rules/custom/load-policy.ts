@@ -1,8 +1,9 @@
-import { relative, resolve, sep } from "node:path";
+import { resolve } from "node:path";
 import { UserError } from "../../errors.js";
 import { loadManifests, type Resource, readManifest } from "../../manifests/load.js";
 import type { FieldPath } from "../../manifests/positions.js";
 import { isSeverity } from "../../model/index.js";
+import { relativePath } from "../../paths.js";
 import { CelCompileError, type CompiledExpression, compileCel, oneLine } from "./cel.js";
 import type { Declarations, StaticType } from "./cel-checks.js";
 import { Fields } from "./fields.js";
@@ -23,7 +24,7 @@ export async function readPolicyDocuments(paths: readonly string[], sourceRoot: 
   const resources: Resource[] = [];
   for (const path of paths) {
     const absolute = resolve(path);
-    const display = relative(sourceRoot, absolute).split(sep).join("/");
+    const display = relativePath(sourceRoot, absolute);
     const read = await readManifest(absolute, display);
     if ("message" in read)
       throw new UserError(`policy file ${display} ${read.message}.`, "Pass ValidatingAdmissionPolicy YAML files with --policy.");

@@ -1,10 +1,10 @@
 import { isRecord } from "../../manifests/load.js";
 import type { Workload } from "../../manifests/workloads.js";
 import { describeResource } from "../describe.js";
-import { azurePolicy } from "../standards.js";
+import { azurePolicy, NSA_POD_SECURITY } from "../standards.js";
 import type { Violation } from "../types.js";
 import { shown, unconfinedProfiles } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 const ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 

@@ -2,10 +2,10 @@ import { isRecord } from "../../manifests/load.js";
 import type { FieldPath } from "../../manifests/positions.js";
 import type { Container, Workload } from "../../manifests/workloads.js";
 import { describeContainer } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, ESCAPE_TO_HOST, NSA_POD_SECURITY } from "../standards.js";
 import type { Violation } from "../types.js";
 import { containerSecurityContext, containerSettingPath, exemptAsWindowsPod, listed, stringEntries } from "./fields.js";
-import { ESCAPE_TO_HOST, NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 /** The container runtimes' default capabilities: baseline lets a container add these back, nothing else. */
 const BASELINE_CAPABILITIES = new Set([

@@ -1,6 +1,6 @@
 import { describeResource } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
-import { ESCAPE_TO_HOST, NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { azurePolicy, cis, ESCAPE_TO_HOST, NSA_POD_SECURITY } from "../standards.js";
+import { pssRule } from "./rule.js";
 
 const HOST_NAMESPACE_FIELDS = { hostNetwork: "network", hostPID: "process ID", hostIPC: "IPC" } as const;
 

@@ -1,7 +1,7 @@
 import { describeContainer } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, NSA_POD_SECURITY } from "../standards.js";
 import { listed, recordEntries } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 export const hostPorts = pssRule({
   control: { id: "hostPorts", level: "baseline", since: 0, source: "check_hostPorts.go" },

@@ -1,7 +1,7 @@
 import { describeContainer } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, NSA_POD_SECURITY } from "../standards.js";
 import { containerSecurityContext, containerSettingPath, exemptAsWindowsPod, isSet, shown } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 export const allowPrivilegeEscalation = pssRule({
   control: { id: "allowPrivilegeEscalation", level: "restricted", since: 8, source: "check_allowPrivilegeEscalation.go" },

@@ -1,7 +1,7 @@
 import { describeContainer } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, ESCAPE_TO_HOST, NSA_POD_SECURITY } from "../standards.js";
 import { containerSecurityContext } from "./fields.js";
-import { ESCAPE_TO_HOST, NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 export const privilegedContainer = pssRule({
   control: { id: "privileged", level: "baseline", since: 0, source: "check_privileged.go" },

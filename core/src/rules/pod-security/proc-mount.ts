@@ -1,9 +1,9 @@
 import type { Workload } from "../../manifests/workloads.js";
 import { describeContainer } from "../describe.js";
-import { azurePolicy } from "../standards.js";
+import { azurePolicy, NSA_POD_SECURITY } from "../standards.js";
 import type { Violation } from "../types.js";
 import { containerSecurityContext, isSet, shown, usesUserNamespace } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 import type { PssPolicy } from "./version.js";
 
 const PROC_MOUNT_POLICY = azurePolicy(

@@ -1,13 +1,11 @@
 import type { Workload } from "../../manifests/workloads.js";
 import { representativeScore, type Severity, type StandardRef } from "../../model/index.js";
-import { mitre, nsaCisa, pss } from "../standards.js";
+import { pss } from "../standards.js";
 import type { ManifestRule, Violation } from "../types.js";
 import { isEvaluated, type PssControl, type PssPolicy, pssPolicy } from "./version.js";
 
 const PSS_URI = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
 const PSA_POLICY_SOURCE = "https://github.com/kubernetes/kubernetes/blob/master/staging/src/k8s.io/pod-security-admission/policy/";
-export const ESCAPE_TO_HOST = mitre("T1611", "Escape to Host");
-export const NSA_POD_SECURITY = nsaCisa("pod-security", "Kubernetes Pod security");
 
 /** One Pod Security Standards control as a rule: what it checks in one workload under one policy. */
 export interface PssRuleDefinition {

@@ -1,6 +1,6 @@
 import type { Workload } from "../../manifests/workloads.js";
 import { describeContainer } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, NSA_POD_SECURITY } from "../standards.js";
 import {
   containerSecurityContext,
   containerSettingPath,
@@ -12,7 +12,7 @@ import {
   shown,
   usesUserNamespace,
 } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 import type { PssPolicy } from "./version.js";
 
 const ROOT_CONTAINERS = cis("5.2.7", "Minimize the admission of root containers");

@@ -1,7 +1,7 @@
 import { isRecord } from "../../manifests/load.js";
 import type { Workload } from "../../manifests/workloads.js";
 import { describeContainer } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, NSA_POD_SECURITY } from "../standards.js";
 import type { Violation } from "../types.js";
 import {
   containerSecurityContext,
@@ -13,7 +13,7 @@ import {
   shown,
   unconfinedProfiles,
 } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 const POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";

@@ -1,7 +1,7 @@
 import { isRecord } from "../../manifests/load.js";
-import { azurePolicy } from "../standards.js";
+import { azurePolicy, NSA_POD_SECURITY } from "../standards.js";
 import { isSet, listed, securityContextSetters, shown } from "./fields.js";
-import { NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 import { type Revisions, revisionAt } from "./version.js";
 
 /** The SELinux types baseline allows, by policy version; an empty or missing type is always allowed. */

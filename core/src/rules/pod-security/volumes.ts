@@ -1,9 +1,9 @@
 import { isRecord } from "../../manifests/load.js";
 import type { Workload } from "../../manifests/workloads.js";
 import { describeResource } from "../describe.js";
-import { azurePolicy, cis } from "../standards.js";
+import { azurePolicy, cis, ESCAPE_TO_HOST, NSA_POD_SECURITY } from "../standards.js";
 import { isSet, listed, recordEntries } from "./fields.js";
-import { ESCAPE_TO_HOST, NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 /** The volume sources restricted allows: ephemeral, projected, or claimed through a PersistentVolume. */
 const ALLOWED_VOLUME_TYPES = [

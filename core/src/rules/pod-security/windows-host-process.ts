@@ -1,7 +1,7 @@
 import { isRecord } from "../../manifests/load.js";
-import { cis } from "../standards.js";
+import { cis, ESCAPE_TO_HOST, NSA_POD_SECURITY } from "../standards.js";
 import { securityContextSetters } from "./fields.js";
-import { ESCAPE_TO_HOST, NSA_POD_SECURITY, pssRule } from "./rule.js";
+import { pssRule } from "./rule.js";
 
 export const windowsHostProcess = pssRule({
   control: { id: "windowsHostProcess", level: "baseline", since: 0, source: "check_windowsHostProcess.go" },

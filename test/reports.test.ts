@@ -62,6 +62,11 @@ describe("table", () => {
     });
     const table = renderTable(await scan({ paths: [root], sourceRoot: root }));
     expect(table).toMatch(/Could not scan 1 input:\n {2}bad\.yaml:\d+:\d+: invalid YAML/);
+    expect(table.replace(/\s+/g, " ")).toMatch(
+      / INCOMPLETE: no findings at or above high in what could be scanned, but 1 input could not be\. $/,
+    );
+    for (const line of table.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    expect(renderMarkdown(await scan({ paths: [root], sourceRoot: root }))).toMatch(/^## ⚠️ Portcullis: scan incomplete\n/);
     expect(table).toContain("Not checked, unknown kinds: Certificate (cert-manager.io/v1) x1.");
   });
 });

@@ -19,7 +19,7 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions = {}
   const maxFindings = options.maxFindings ?? 50;
   const { verdict, summary } = report;
   const lines = [
-    verdict.passed ? "## ✅ Portcullis: gate passed" : "## ❌ Portcullis: gate failed",
+    heading(report),
     "",
     verdict.passed
       ? `No findings at or above \`${verdict.failOn}\`.`
@@ -43,6 +43,11 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions = {}
     lines.push("", "### Warnings", "", ...report.warnings.map((issue) => `- \`${escapeCode(formatIssue(issue))}\``));
   }
   return `${lines.join("\n")}\n`;
+}
+
+function heading(report: ScanReport): string {
+  if (!report.verdict.passed) return "## ❌ Portcullis: gate failed";
+  return report.errors.length > 0 ? "## ⚠️ Portcullis: scan incomplete" : "## ✅ Portcullis: gate passed";
 }
 
 function severityTable(findings: readonly Finding[]): string[] {

@@ -48,7 +48,7 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     lines.push("");
   }
   lines.push(...summaryLines(report, width));
-  lines.push(verdictLine(report, paint));
+  lines.push(verdictLine(report, width, paint));
   return `${lines.join("\n")}\n`;
 }
 
@@ -85,10 +85,23 @@ function summaryLines(report: ScanReport, width: number): string[] {
   return lines;
 }
 
-function verdictLine(report: ScanReport, paint: (style: Style, text: string) => string): string {
-  const { verdict } = report;
-  if (verdict.passed) return paint(["bold", "green"], `PASSED: no findings at or above ${verdict.failOn}.`);
-  return paint(["bold", "red"], `FAILED (fail-on ${verdict.failOn}): ${verdict.reasons.join("; ")}.`);
+function verdictLine(report: ScanReport, width: number, paint: (style: Style, text: string) => string): string {
+  const [style, text] = verdictText(report);
+  return wrap(text, width)
+    .map((line) => paint(style, line))
+    .join("\n");
+}
+
+function verdictText({ verdict, errors }: ScanReport): [Style, string] {
+  // A pass over what could be read is no pass: the exit code is 2, and the line must agree.
+  if (verdict.passed && errors.length > 0) {
+    return [
+      ["bold", "red"],
+      `INCOMPLETE: no findings at or above ${verdict.failOn} in what could be scanned, but ${plural(errors.length, "input")} could not be.`,
+    ];
+  }
+  if (verdict.passed) return [["bold", "green"], `PASSED: no findings at or above ${verdict.failOn}.`];
+  return [["bold", "red"], `FAILED (fail-on ${verdict.failOn}): ${verdict.reasons.join("; ")}.`];
 }
 
 /** Findings per file, files in name order, findings in line order. */

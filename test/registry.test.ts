@@ -2,10 +2,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walkLayers } from "../core/src/image/layers/index.js";
-import { digestOf } from "../core/src/image/sources/digest.js";
 import { openImageSource } from "../core/src/image/sources/index.js";
 import { parseDockerReference } from "../core/src/image/sources/reference.js";
 import { registryImageSource } from "../core/src/image/sources/registry.js";
@@ -26,6 +24,7 @@ import {
   type TestRegistry,
   type TokenServer,
 } from "./support/registry.js";
+import { ARCH_FILE, json, type Pushed, pushImage, tarOf } from "./support/registry-images.js";
 
 const INSTALL = "apt-get install -y docker-registry apache2-utils";
 const registryHere =
@@ -39,41 +38,6 @@ const PASSWORD = "s3cret-Pa55word-xyz";
 /** An environment with no credentials of the machine running the tests. */
 const EMPTY_HOME = { DOCKER_CONFIG: "/nonexistent-portcullis-docker-config", PATH: process.env.PATH };
 const QUICK_RETRY = { attempts: 3, baseDelayMs: 5, maxDelayMs: 2000 };
-const ARCH_FILE = "etc/portcullis-arch";
-
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
-  const archive = pack();
-  for (const [name, content] of Object.entries(files)) archive.entry({ name, mode: 0o644 }, content);
-  archive.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of archive) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-interface Pushed {
-  digest: string;
-  size: number;
-  layer: string;
-}
-
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-
-/** Pushes a one-layer OCI image whose layer holds a file naming its platform. */
-async function pushImage(client: RegistryClient, repository: string, tag: string | undefined, platform: Platform): Promise<Pushed> {
-  const tar = await tarOf({ [ARCH_FILE]: `${platform.architecture}\n`, "etc/os-release": "ID=portcullis-test\n" });
-  const layer = gzipSync(tar);
-  await client.putBlob(repository, layer);
-  const config = json({ ...platform, rootfs: { type: "layers", diff_ids: [digestOf(tar)] }, config: {} });
-  await client.putBlob(repository, config);
-  const manifest = json({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: digestOf(config), size: config.length },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: digestOf(layer), size: layer.length }],
-  });
-  const digest = await client.putManifest(repository, tag ?? digestOf(manifest), manifest, "application/vnd.oci.image.manifest.v1+json");
-  return { digest, size: manifest.length, layer: digestOf(layer) };
-}
 
 /** Pushes an OCI index over images for amd64 and arm64; returns the arm64 image. */
 async function pushMultiArch(client: RegistryClient, repository: string, tag: string): Promise<Pushed> {

@@ -7,6 +7,7 @@ import { loadInputs, STDIN_PATH } from "./manifests/inputs.js";
 import { toWorkloads } from "./manifests/workloads.js";
 import type { FailOn, Finding, ImageSummary, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
 import { relativePath } from "./paths.js";
+import type { RegistrySettings } from "./registry/settings.js";
 import { BUILT_IN_RULES, DEFAULT_RULE_OPTIONS, type ManifestRule, type RuleOptions, runRules } from "./rules/index.js";
 import { TOOL } from "./version.js";
 
@@ -32,6 +33,8 @@ export interface ScanOptions {
   platform?: Platform;
   /** Per-layer cache for image scans; none when unset. */
   cacheDir?: string;
+  /** Credentials and plain-HTTP registries for registry images. */
+  registry?: RegistrySettings;
 }
 
 export const DEFAULT_FAIL_ON: FailOn = "high";
@@ -71,7 +74,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const finding of runRules(rules, context, target.id)) findings.push(finding);
   }
 
-  const images = await inventoryImages(options.images ?? [], { platform: options.platform, cacheDir: options.cacheDir });
+  const images = await inventoryImages(options.images ?? [], {
+    platform: options.platform,
+    cacheDir: options.cacheDir,
+    registry: options.registry,
+  });
   targets.push(...images.targets);
   errors.push(...images.errors);
   warnings.push(...images.warnings);

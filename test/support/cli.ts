@@ -13,6 +13,8 @@ interface CliOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   uid?: number;
+  /** Written to the CLI's standard input, which is then closed. */
+  input?: string;
 }
 
 function spawnOptions(options: CliOptions) {
@@ -25,13 +27,18 @@ function spawnOptions(options: CliOptions) {
 
 /** Runs the built `portcullis` binary as a user would, in its own process. */
 export function runCli(args: readonly string[], options: CliOptions = {}): CliResult {
-  const result = spawnSync(process.execPath, [BIN, ...args], { ...spawnOptions(options), encoding: "utf8" });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    ...spawnOptions(options),
+    encoding: "utf8",
+    ...(options.input !== undefined && { input: options.input }),
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** The same without blocking this process, for tests that serve something the CLI calls. */
 export function runCliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], spawnOptions(options));
+  if (options.input !== undefined) child.stdin.end(options.input);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => {

@@ -1,10 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { tempTree } from "./files.js";
+import { loadOpenApiChecker } from "./openapi.js";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
 export const HTPASSWD_BINARY = "/usr/bin/htpasswd";
@@ -137,7 +139,24 @@ export interface TokenServer {
   issued: string[];
   /** Repositories whose tokens grant nothing (an authenticated user without access). */
   forbidden: Set<string>;
+  /** What was wrong with requests to the ACR endpoints, checked against ACR's published OpenAPI description. */
+  violations: string[];
   stop(): Promise<void>;
+}
+
+export interface TokenServerOptions {
+  /** The `service` the registry names (ACR: its host name). */
+  service?: string;
+  /** Serve ACR's `/oauth2/exchange` and `/oauth2/token`, accepting this Entra access token. */
+  entraToken?: string;
+}
+
+const ACR_OPENAPI = fileURLToPath(new URL("../fixtures/acr/oauth2.openapi.json", import.meta.url));
+
+async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
 function basicUser(header: string | undefined): [string, string] | undefined {
@@ -154,7 +173,7 @@ function accessOf(scope: string, forbidden: Set<string>): { type: string; name: 
   return [{ type, name, actions: actions.split(",") }];
 }
 
-export async function startTokenServer(users: Record<string, string>): Promise<TokenServer> {
+export async function startTokenServer(users: Record<string, string>, options: TokenServerOptions = {}): Promise<TokenServer> {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const directory = tempTree({ "key.pem": privateKey.export({ type: "pkcs8", format: "pem" }) as string });
   const certificate = execFileSync(
@@ -163,7 +182,10 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
     { encoding: "utf8" },
   );
   const kid = libtrustKeyId(publicKey);
-  const service = "portcullis-test-registry";
+  const service = options.service ?? "portcullis-test-registry";
+  const checkAcrRequest = loadOpenApiChecker(ACR_OPENAPI);
+  const violations: string[] = [];
+  const refreshTokens = new Set<string>();
   const issuer = "portcullis-test-issuer";
   const requests: TokenRequest[] = [];
   const issued: string[] = [];
@@ -178,8 +200,36 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
     issued.push(token);
     return token;
   }
+  const answer = (res: ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  /** ACR: an Entra token buys a refresh token, which buys access tokens per scope. */
+  async function serveAcr(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const form = await formOf(req);
+    const problems = checkAcrRequest({
+      method: req.method ?? "",
+      path: url.pathname,
+      contentType: req.headers["content-type"],
+      query: url.searchParams,
+      form,
+    });
+    violations.push(...problems);
+    if (problems.length > 0) return void answer(res, 400, { errors: problems.map((message) => ({ code: "BAD_REQUEST", message })) });
+    if (url.pathname === "/oauth2/exchange") {
+      if (form.get("access_token") !== options.entraToken || form.get("service") !== service) return void answer(res, 401, { errors: [] });
+      const refreshToken = `acr-refresh-${randomBytes(12).toString("hex")}`;
+      refreshTokens.add(refreshToken);
+      issued.push(refreshToken);
+      return void answer(res, 200, { refresh_token: refreshToken });
+    }
+    const scope = form.get("scope") ?? "";
+    requests.push({ scope, user: "acr-refresh-token" });
+    if (form.get("grant_type") !== "refresh_token" || !refreshTokens.has(form.get("refresh_token") ?? ""))
+      return void answer(res, 401, { errors: [] });
+    answer(res, 200, { access_token: issue(scope, "acr-user") });
+  }
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://token");
+    if (options.entraToken && url.pathname.startsWith("/oauth2/")) return void serveAcr(req, res, url);
     const scope = url.searchParams.get("scope") ?? "";
     const given = basicUser(req.headers.authorization);
     requests.push({ scope, ...(given && { user: given[0] }) });
@@ -198,12 +248,13 @@ export async function startTokenServer(users: Record<string, string>): Promise<T
     requests,
     issued,
     forbidden,
+    violations,
     stop: () => closeServer(server),
   };
 }
 
 /** An answer the proxy gives instead of forwarding: a status with headers and body, a dropped connection, or a redirect to the registry. */
-export type Fault = { status: number; headers?: Record<string, string>; body?: string } | "reset" | "redirect";
+export type Fault = { status: number; headers?: Record<string, string>; body?: string } | { cutAfter: number } | "reset" | "redirect";
 
 /** A loopback proxy in front of a registry that answers the next requests matching `when` with queued faults. */
 export interface FaultProxy {
@@ -214,12 +265,31 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-function forward(target: string, req: IncomingMessage, res: ServerResponse): void {
-  const [hostname, port] = target.split(":");
-  const upstream = request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
+/** Passes the answer on, or only its first `cutAfter` body bytes before dropping the connection. */
+function relay(answer: IncomingMessage, res: ServerResponse, cutAfter?: number): void {
+  res.writeHead(answer.statusCode ?? 502, answer.headers);
+  if (cutAfter === undefined) {
     answer.pipe(res);
+    return;
+  }
+  let sent = 0;
+  answer.on("data", (chunk: Buffer) => {
+    if (sent + chunk.length < cutAfter) {
+      sent += chunk.length;
+      res.write(chunk);
+      return;
+    }
+    res.write(chunk.subarray(0, cutAfter - sent), () => res.socket?.destroy());
+    answer.destroy();
   });
+  answer.on("end", () => res.end());
+}
+
+function forward(target: string, req: IncomingMessage, res: ServerResponse, cutAfter?: number, path = req.url): void {
+  const [hostname, port] = target.split(":");
+  const upstream = request({ hostname, port: Number(port), method: req.method, path, headers: req.headers }, (answer) =>
+    relay(answer, res, cutAfter),
+  );
   upstream.on("error", () => res.destroy());
   req.pipe(upstream);
 }
@@ -228,13 +298,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const faults: FaultProxy["faults"] = [];
   const log: FaultProxy["log"] = [];
   const server = createServer((req, res) => {
-    const line = `${req.method} ${req.url}`;
+    const line = `${req.method} ${req.url}${req.headers.range ? ` range=${req.headers.range}` : ""}`;
     log.push({ request: line, at: Date.now() });
     const queued = faults.findIndex((entry) => entry.when.test(line));
     const fault = queued === -1 ? undefined : faults.splice(queued, 1)[0]?.fault;
     if (fault === undefined) return forward(target, req, res);
     if (fault === "reset") return req.socket.destroy();
     if (fault === "redirect") return res.writeHead(307, { location: `http://${target}${req.url}` }).end();
+    if ("cutAfter" in fault) return forward(target, req, res, fault.cutAfter);
     res.writeHead(fault.status, fault.headers).end(fault.body);
   });
   const port = await listen(server);
@@ -244,4 +315,35 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     log,
     stop: () => closeServer(server),
   };
+}
+
+/**
+ * An HTTP forward proxy that stands in for DNS: requests in absolute form
+ * (`GET http://myregistry.azurecr.io/v2/...`) go to the loopback server whose path prefix
+ * matches, so a client can be tested against a registry by its real-looking name.
+ */
+export interface RoutingProxy {
+  /** `http://127.0.0.1:PORT`, for HTTP_PROXY. */
+  url: string;
+  /** `HOST PATH` of every request, to check that traffic went through the proxy. */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+export async function startRoutingProxy(routes: Record<string, string>): Promise<RoutingProxy> {
+  const log: string[] = [];
+  const server = createServer((req, res) => {
+    const target = new URL(req.url ?? "/");
+    log.push(`${target.host} ${target.pathname}`);
+    const route = Object.entries(routes).find(([prefix]) => target.pathname.startsWith(prefix));
+    if (!route) return res.writeHead(502).end("no route");
+    forward(route[1], req, res, undefined, `${target.pathname}${target.search}`);
+  });
+  // HTTPS would need a certificate for the name: tunnels are refused, and logged.
+  server.on("connect", (req, socket) => {
+    log.push(`CONNECT ${req.url}`);
+    socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, log, stop: () => closeServer(server) };
 }

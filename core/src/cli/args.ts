@@ -6,6 +6,7 @@ import { parsePlatform } from "../image/sources/index.js";
 import type { Platform } from "../image/types.js";
 import { SBOM_FORMATS, type SbomFormat } from "../inventory/sbom/formats.js";
 import { FAIL_ON_LEVELS } from "../model/index.js";
+import type { RegistrySettings } from "../registry/settings.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import type { PssLevel, RuleOptions } from "../rules/index.js";
 import { DEFAULT_FAIL_ON, type ScanOptions } from "../scan.js";
@@ -25,11 +26,22 @@ export type Command =
   | { name: "help" }
   | { name: "version" }
   | { name: "rules"; format: RuleListFormat }
-  | { name: "sbom"; ref: string; format: SbomFormat; output: string; platform?: Platform; cacheDir?: string }
+  | {
+      name: "sbom";
+      ref: string;
+      format: SbomFormat;
+      output: string;
+      platform?: Platform;
+      cacheDir?: string;
+      registry: RegistrySettings;
+      passwordStdin: boolean;
+    }
   | {
       name: "scan";
       /** Only what the command line says; the config file fills in the rest. */
       scan: ScanOptions;
+      /** The registry password is to be read from standard input before scanning. */
+      passwordStdin: boolean;
       configPath?: string;
       outputs: OutputRequest[];
       quiet: boolean;
@@ -55,6 +67,10 @@ const OPTIONS = {
   platform: { type: "string" },
   "cache-dir": { type: "string" },
   "no-cache": { type: "boolean" },
+  username: { type: "string" },
+  password: { type: "string" },
+  "password-stdin": { type: "boolean" },
+  "insecure-registry": { type: "string", multiple: true },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   version: { type: "boolean", short: "V" },
@@ -87,12 +103,20 @@ Options:
   --helm-values FILE    values file for helm template; repeatable
   --helm-set KEY=VALUE  value for helm template; repeatable
   --policy FILE         ValidatingAdmissionPolicy (CEL) file to enforce; repeatable
-  --image REF           image to inventory: docker-archive:PATH, oci:DIR[:TAG],
-                        oci-archive:PATH; repeatable
+  --image REF           image to inventory: REF or docker://REF (registry),
+                        docker-archive:PATH, oci:DIR[:TAG], oci-archive:PATH,
+                        docker-daemon:NAME:TAG; repeatable
   --platform P          os/arch[/variant] to read from multi-platform images
                         (default linux/amd64)
   --cache-dir DIR       per-layer cache (default: $RUNNER_TOOL_CACHE/portcullis on
                         runners, else ~/.cache/portcullis); --no-cache turns it off
+  --username USER       registry user, with --password-stdin (or --password, which
+                        other processes can see); sent to every registry that asks,
+                        so for several registries prefer docker login / config.json.
+                        Also: env PORTCULLIS_REGISTRY_USERNAME/_PASSWORD, Docker's
+                        config.json and credential helpers, and for ACR an Entra
+                        token in env PORTCULLIS_AZURE_ACCESS_TOKEN
+  --insecure-registry H plain HTTP for registry H (host[:port]); repeatable
   -q, --quiet           print nothing but errors unless a report goes to stdout
   --debug               show stack traces of internal errors
   -V, --version         print the version
@@ -125,7 +149,9 @@ export function parseCommand(argv: readonly string[]): Command {
       images: values.image ?? [],
       ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
       ...cacheOption(values),
+      registry: registrySettings(values),
     },
+    passwordStdin: passwordFromStdin(values, paths),
     ...(values.config !== undefined && { configPath: values.config }),
     outputs: pairOutputs(parsed.tokens),
     quiet: values.quiet ?? false,
@@ -166,7 +192,35 @@ function parseSbomCommand(refs: readonly string[], values: Values): Command {
     output: values.output?.at(-1) ?? STDOUT,
     ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
     ...cacheOption(values),
+    registry: registrySettings(values),
+    passwordStdin: passwordFromStdin(values, []),
   };
+}
+
+function registrySettings(values: Values): RegistrySettings {
+  const hasPassword = values.password !== undefined || values["password-stdin"] === true;
+  if (values.username === undefined && hasPassword)
+    throw new UserError("a registry password was given without --username.", "Give --username USER with it.");
+  if (values.username !== undefined && !hasPassword)
+    throw new UserError("--username was given without a password.", "Add --password-stdin and pipe the password in.");
+  if (values.password !== undefined && values["password-stdin"])
+    throw new UserError("--password and --password-stdin were both given.", "Give one of them.");
+  return {
+    ...(values.username !== undefined && { username: values.username }),
+    ...(values.password !== undefined && { password: values.password }),
+    ...(values["insecure-registry"] !== undefined && { insecureRegistries: values["insecure-registry"] }),
+  };
+}
+
+/** Standard input holds the password, so it cannot also hold manifests. */
+function passwordFromStdin(values: Values, paths: readonly string[]): boolean {
+  if (!values["password-stdin"]) return false;
+  if (paths.includes("-"))
+    throw new UserError(
+      '--password-stdin and the path "-" both want standard input.',
+      "Pass the manifests as files, or the password in env PORTCULLIS_REGISTRY_PASSWORD.",
+    );
+  return true;
 }
 
 /** The layer cache is on unless --no-cache: a rescan of images sharing layers is then nearly free. */

@@ -1,9 +1,10 @@
 import { pathToFileURL } from "node:url";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.js";
 import { mergeConfig } from "../config/merge.js";
-import { isUserError } from "../errors.js";
+import { isUserError, UserError } from "../errors.js";
 import { inventoryImage } from "../image/inventory-image.js";
 import type { ScanReport } from "../model/index.js";
+import type { RegistrySettings } from "../registry/settings.js";
 import { formatIssue, plural } from "../report/format.js";
 import { renderReport } from "../report/index.js";
 import { renderRuleCatalog } from "../report/rule-catalog.js";
@@ -56,7 +57,8 @@ export async function main(argv: readonly string[], terminal: Terminal): Promise
 
 async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Terminal): Promise<number> {
   const config = await loadConfig(command.configPath ?? DEFAULT_CONFIG_FILE, command.configPath !== undefined);
-  const report = await scan({ ...mergeConfig(config, command.scan), stdin: process.stdin });
+  const registry = await withStdinPassword(command.scan.registry ?? {}, command.passwordStdin);
+  const report = await scan({ ...mergeConfig(config, command.scan), registry, stdin: process.stdin });
   const rendered = renderAll(command, report, terminal);
   for (const { output, content } of rendered) {
     if (output === STDOUT) terminal.stdout.write(content);
@@ -77,7 +79,8 @@ async function runScan(command: Extract<Command, { name: "scan" }>, terminal: Te
 }
 
 async function writeSbom(command: Extract<Command, { name: "sbom" }>, terminal: Terminal): Promise<number> {
-  const image = await inventoryImage(command.ref, { platform: command.platform, cacheDir: command.cacheDir });
+  const registry = await withStdinPassword(command.registry, command.passwordStdin);
+  const image = await inventoryImage(command.ref, { platform: command.platform, cacheDir: command.cacheDir, registry });
   // Loaded here, not at start-up: the CycloneDX library alone costs every other command ~0.2 s.
   const { renderSbom } = await import("../inventory/sbom/index.js");
   const document = renderSbom(image, command.format, TOOL);
@@ -85,6 +88,19 @@ async function writeSbom(command: Extract<Command, { name: "sbom" }>, terminal: 
   else await writeAtomically(command.output, document);
   for (const note of image.notes) terminal.stderr.write(`portcullis: warning: ${command.ref}: ${note}\n`);
   return EXIT_PASSED;
+}
+
+/** `--password-stdin`: the whole of standard input, less the line break `echo` adds. */
+async function withStdinPassword(settings: RegistrySettings, fromStdin: boolean): Promise<RegistrySettings> {
+  if (!fromStdin) return settings;
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk));
+  const password = Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+  if (password === "")
+    throw new UserError("--password-stdin read an empty password.", 'Pipe the password in, e.g. `echo "$TOKEN" | portcullis ...`.');
+  return { ...settings, password };
 }
 
 /** Every report is rendered before any is written, so a failure cannot leave some written. */

@@ -1,5 +1,6 @@
 import type { Inventory } from "../inventory/inventory.js";
 import { excerptForAnalyzers, inventoryOf, WANTED_POLICY, wantedByAnalyzers } from "../inventory/inventory.js";
+import type { RegistrySettings } from "../registry/settings.js";
 import { plural } from "../report/format.js";
 import { walkLayers } from "./layers/index.js";
 import { openImageSource, parseImageReference } from "./sources/index.js";
@@ -21,6 +22,8 @@ export interface ImageInventoryOptions {
   maxLayerBytes?: number;
   /** Where per-layer results are cached; no cache when unset. */
   cacheDir?: string;
+  /** Credentials and plain-HTTP registries for registry images. */
+  registry?: RegistrySettings;
 }
 
 /**
@@ -28,7 +31,9 @@ export interface ImageInventoryOptions {
  * want (keeping only their excerpts), and inventories them.
  */
 export async function inventoryImage(ref: string, options: ImageInventoryOptions = {}): Promise<ImageInventory> {
-  const image = await openImageSource(ref).resolve(options.platform ? { platform: options.platform } : {});
+  const image = await openImageSource(ref, { ...(options.registry && { registry: options.registry }) }).resolve(
+    options.platform ? { platform: options.platform } : {},
+  );
   const files = await walkLayers(image.layers, wantedByAnalyzers, {
     excerpt: excerptForAnalyzers,
     ...(options.maxLayerBytes && { maxLayerBytes: options.maxLayerBytes }),

@@ -24,14 +24,33 @@ export function wantedByAnalyzers(path: string): number | undefined {
 }
 
 /**
- * What to keep of a wanted file: the analyzer's excerpt when exactly one analyzer wants the
- * path and it has one; otherwise (OS detection or several readers) the whole file.
+ * What to keep of a wanted file: the excerpts of the analyzers that want the path when each has
+ * one (the Go and Rust analyzers both read executables); otherwise (OS detection, or a reader
+ * that needs the file itself) the whole file.
  */
 export function excerptForAnalyzers(path: string, content: Buffer): Buffer {
   if (osReleaseWants(path) !== undefined) return content;
   const readers = analyzers.filter((analyzer) => analyzer.wants(path) !== undefined);
-  const [only] = readers;
-  return readers.length === 1 && only?.excerpt ? only.excerpt(path, content) : content;
+  const excerpts: Buffer[] = [];
+  for (const reader of readers) {
+    if (!reader.excerpt) return content;
+    excerpts.push(reader.excerpt(path, content));
+  }
+  return joinExcerpts(excerpts);
+}
+
+/** Go's build information is searched for at 16-byte boundaries, so every part starts at one. */
+const EXCERPT_ALIGNMENT = 16;
+
+/**
+ * Several readers' excerpts of one file, side by side: each reader finds its own part by its
+ * marker. Usually at most one is not empty (a Go binary is never a Rust one), and it is kept as is.
+ */
+function joinExcerpts(excerpts: Buffer[]): Buffer {
+  const parts = excerpts.filter((excerpt) => excerpt.length > 0);
+  if (parts.length <= 1) return parts[0] ?? Buffer.alloc(0);
+  const padding = (length: number) => Buffer.alloc((EXCERPT_ALIGNMENT - (length % EXCERPT_ALIGNMENT)) % EXCERPT_ALIGNMENT);
+  return Buffer.concat(parts.flatMap((part) => [part, padding(part.length)]));
 }
 
 /** The OS and every package recorded in the wanted files of an image's final file system. */

@@ -75,3 +75,34 @@ export class UnauthorizedError extends Error {
     super(message);
   }
 }
+
+/**
+ * ACR's exchange of a Microsoft Entra access token for an ACR refresh token
+ * (`POST /oauth2/exchange`, grant_type `access_token`), which then serves as an identity token
+ * in the usual token flow. `base` is the registry's own origin: ACR serves the endpoint there.
+ */
+export async function exchangeAzureAdToken(
+  base: string,
+  challenge: Challenge,
+  accessToken: string,
+  tenant: string | undefined,
+  what: string,
+  retry: RetryOptions,
+): Promise<string> {
+  const service = challenge.params.service ?? new URL(base).host;
+  const form = new URLSearchParams({ grant_type: "access_token", service, access_token: accessToken });
+  if (tenant) form.set("tenant", tenant);
+  const init = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString() };
+  const response = await fetchWithRetry(`${base}/oauth2/exchange`, init, `${what}: ACR token exchange`, retry);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new UnauthorizedError(
+      `the ACR token exchange answered ${response.status} ${response.statusText} (is the Entra token for this tenant and does it grant access to the registry?)`,
+      response.status,
+    );
+  }
+  const body = (await response.json().catch(() => ({}))) as { refresh_token?: unknown };
+  if (typeof body.refresh_token !== "string" || body.refresh_token === "")
+    throw new UserError(`${what}: the ACR token exchange answered without a refresh token`);
+  return body.refresh_token;
+}

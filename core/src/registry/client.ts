@@ -1,9 +1,16 @@
-import { Readable } from "node:stream";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import type { Readable } from "node:stream";
 import { UserError } from "../errors.js";
 import { digestOf, verifyDigest } from "../image/sources/digest.js";
-import { basicAuthorization, type Challenge, fetchBearerToken, parseChallenge, UnauthorizedError } from "./auth.js";
-import { type CredentialLookup, type CredentialOptions, findCredentials } from "./credentials.js";
+import { basicAuthorization, type Challenge, exchangeAzureAdToken, fetchBearerToken, parseChallenge, UnauthorizedError } from "./auth.js";
+import {
+  AZURE_AD_TOKEN_USER,
+  type CredentialLookup,
+  type CredentialOptions,
+  findCredentials,
+  IDENTITY_TOKEN_USER,
+  type RegistryCredential,
+} from "./credentials.js";
+import { resumableBody } from "./resumable.js";
 import { fetchWithRetry, type RetryOptions } from "./retry.js";
 
 export interface RegistryClientOptions extends CredentialOptions {
@@ -69,6 +76,8 @@ async function readLimited(response: Response, limit: number, what: string): Pro
 export class RegistryClient {
   private readonly base: string;
   private lookup?: Promise<CredentialLookup>;
+  /** The identity token an Entra token was exchanged for, once per client. */
+  private acrRefreshToken?: Promise<string>;
   private readonly secrets = new Set<string>();
   /** Authorization header values: one per scope for Bearer tokens, `*` for Basic. */
   private readonly authorizations = new Map<string, string>();
@@ -110,14 +119,17 @@ export class RegistryClient {
     );
   }
 
-  /** A blob as a stream, following redirects to storage; the caller verifies it. */
+  /**
+   * A blob as a stream, following redirects to storage and resuming from where it broke when
+   * the connection drops; the caller verifies it.
+   */
   async openBlob(repository: string, digest: string): Promise<Readable> {
     const what = `blob ${digest} of ${repository}`;
-    return this.guard(async () => {
-      const response = await this.send("GET", repository, `blobs/${digest}`, {}, "pull", what);
-      if (!response.body) throw new UserError(`${this.name(what)}: the registry sent no body`);
-      return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-    });
+    const request = (init: RequestInit) => this.guard(() => this.send("GET", repository, `blobs/${digest}`, init, "pull", what));
+    const response = await request({});
+    if (!response.body) throw new UserError(`${this.name(what)}: the registry sent no body`);
+    const reopen = (offset: number) => request({ headers: { range: `bytes=${offset}-` } });
+    return resumableBody(response, reopen, this.name(what), this.options.retry);
   }
 
   /** Uploads a blob in one request (monolithic upload); returns its digest. */
@@ -207,13 +219,35 @@ export class RegistryClient {
     }
     if (challenge.scheme !== "bearer") throw new UserError(`${this.name(what)}: unsupported authentication scheme ${challenge.scheme}`);
     try {
-      const token = await fetchBearerToken(challenge, scope, credential, this.name(what), this.options.retry ?? {});
+      const tokenCredential = await this.bearerCredential(credential, challenge, what);
+      const token = await fetchBearerToken(challenge, scope, tokenCredential, this.name(what), this.options.retry ?? {});
       this.secrets.add(token);
       this.authorizations.set(scope, `Bearer ${token}`);
     } catch (error) {
       if (!(error instanceof UnauthorizedError)) throw error;
       throw new UserError(`${this.name(what)} was refused: ${error.message} ${await this.triedCredentials()}`);
     }
+  }
+
+  /** The credential the token server takes: an Entra token is first exchanged at ACR for an identity token. */
+  private async bearerCredential(
+    credential: RegistryCredential | undefined,
+    challenge: Challenge,
+    what: string,
+  ): Promise<RegistryCredential | undefined> {
+    if (credential?.username !== AZURE_AD_TOKEN_USER) return credential;
+    const tenant = (this.options.env ?? process.env).AZURE_TENANT_ID;
+    this.acrRefreshToken ??= exchangeAzureAdToken(
+      this.base,
+      challenge,
+      credential.secret,
+      tenant,
+      this.name(what),
+      this.options.retry ?? {},
+    );
+    const refreshToken = await this.acrRefreshToken;
+    this.secrets.add(refreshToken);
+    return { username: IDENTITY_TOKEN_USER, secret: refreshToken, source: `${credential.source}, exchanged for an ACR refresh token` };
   }
 
   /** Which credentials were used, or where none were found; never the secret. */

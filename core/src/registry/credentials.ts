@@ -29,8 +29,13 @@ export interface CredentialOptions {
 
 /** Docker's way of saying the username field carries an identity token. */
 export const IDENTITY_TOKEN_USER = "<token>";
+/** Marks a Microsoft Entra (Azure AD) access token, which ACR exchanges for its own refresh token. */
+export const AZURE_AD_TOKEN_USER = "<azure-ad-token>";
 const ENV_USERNAME = "PORTCULLIS_REGISTRY_USERNAME";
 const ENV_PASSWORD = "PORTCULLIS_REGISTRY_PASSWORD";
+const ENV_AZURE_TOKEN = "PORTCULLIS_AZURE_ACCESS_TOKEN";
+/** Azure Container Registry's login servers in every Azure cloud; the Entra token is never sent elsewhere. */
+const ACR_HOST = /\.azurecr\.(?:io|cn|us|de)$/i;
 const HUB_ALIASES = ["docker.io", "index.docker.io", "registry-1.docker.io"];
 /** Docker Hub's key in config.json and for helpers, as `docker login` writes it. */
 const HUB_SERVER_URL = "https://index.docker.io/v1/";
@@ -149,6 +154,11 @@ export async function findCredentials(registry: string, options: CredentialOptio
   if (envUser && envPassword)
     return { credential: { username: envUser, secret: envPassword, source: `env ${ENV_USERNAME}/${ENV_PASSWORD}` }, tried };
   tried.push(`env ${ENV_USERNAME}/${ENV_PASSWORD} (not set)`);
+  if (ACR_HOST.test(registry)) {
+    const token = env[ENV_AZURE_TOKEN];
+    if (token) return { credential: { username: AZURE_AD_TOKEN_USER, secret: token, source: `env ${ENV_AZURE_TOKEN}` }, tried };
+    tried.push(`env ${ENV_AZURE_TOKEN} (not set)`);
+  }
   const credential = await fromDockerConfig(registry, env, tried);
   return credential ? { credential, tried } : { tried };
 }

@@ -1,4 +1,5 @@
 import { UserError } from "../errors.js";
+import { httpFetch } from "./http.js";
 
 /** How often and how patiently to retry a request the registry could not answer now. */
 export interface RetryOptions {
@@ -11,6 +12,10 @@ export interface RetryOptions {
 }
 
 const DEFAULTS: Required<RetryOptions> = { attempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
+
+export function retrySettings(options: RetryOptions = {}): Required<RetryOptions> {
+  return { ...DEFAULTS, ...options };
+}
 
 /** 429 and 5xx say "try again later"; 501 and 505 will never change. */
 function isTransient(status: number): boolean {
@@ -27,17 +32,18 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 /** Full-range jitter over an exponential backoff, so many clients do not retry in step. */
-function backoffMs(attempt: number, options: Required<RetryOptions>): number {
-  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
+export function backoffMs(attempt: number, options: RetryOptions = {}): number {
+  const settings = retrySettings(options);
+  const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The low-level reason fetch failed (ECONNRESET, ECONNREFUSED, …). */
-function networkReason(error: unknown): string {
+export function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
@@ -48,12 +54,12 @@ function networkReason(error: unknown): string {
  * string so that it can be sent again.
  */
 export async function fetchWithRetry(url: string, init: RequestInit, what: string, options: RetryOptions = {}): Promise<Response> {
-  const settings = { ...DEFAULTS, ...options };
+  const settings = retrySettings(options);
   for (let attempt = 0; ; attempt++) {
     const last = attempt + 1 >= settings.attempts;
     let response: Response;
     try {
-      response = await fetch(url, init);
+      response = await httpFetch(url, init);
     } catch (error) {
       if (last) throw new UserError(`${what}: no answer after ${settings.attempts} attempts (${networkReason(error)})`);
       await sleep(backoffMs(attempt, settings));

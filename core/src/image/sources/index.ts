@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { clientOptionsFor, type RegistrySettings } from "../../registry/settings.js";
 import type { ImageSource } from "../types.js";
 import { resolveDockerArchive } from "./docker-archive.js";
 import { dockerDaemonSource } from "./docker-daemon.js";
@@ -11,8 +12,13 @@ import { tarStore } from "./tar-store.js";
 export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, samePlatform } from "./platform.js";
 export { type DockerReference, type ImageReference, parseDockerReference, parseImageReference } from "./reference.js";
 
-/** The source an image reference names; registries and the Docker daemon come later. */
-export function openImageSource(ref: string): ImageSource {
+export interface ImageSourceOptions {
+  /** Credentials and plain-HTTP registries, for `docker://` references. */
+  registry?: RegistrySettings;
+}
+
+/** The source an image reference names. */
+export function openImageSource(ref: string, options: ImageSourceOptions = {}): ImageSource {
   const parsed = parseImageReference(ref);
   switch (parsed.transport) {
     case "oci": {
@@ -36,7 +42,7 @@ export function openImageSource(ref: string): ImageSource {
           resolveDockerArchive(await tarStore(resolve(parsed.path), `docker-archive ${parsed.path}`), parsed.image, options, ref),
       };
     case "docker":
-      return registryImageSource(parsed.name, ref);
+      return registryImageSource(parsed.name, ref, clientOptionsFor(parsed.name.registry, options.registry));
     case "docker-daemon":
       return dockerDaemonSource("name" in parsed ? parsed.name.canonical : parsed.imageId, ref);
   }

@@ -7,6 +7,7 @@ import { javaAnalyzer } from "./java.js";
 import { npmAnalyzer } from "./npm.js";
 import { pythonAnalyzer } from "./python.js";
 import { rpmAnalyzer } from "./rpm.js";
+import { rustAnalyzer } from "./rust.js";
 
 /**
  * Every package format, one module each; new formats are added here. The Go binary and Java
@@ -21,5 +22,6 @@ export const analyzers: readonly Analyzer[] = [
   pythonAnalyzer,
   dotnetAnalyzer,
   goBinaryAnalyzer,
+  rustAnalyzer,
   javaAnalyzer,
 ];

@@ -6,8 +6,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { imageScan } from "./image-scan.js";
 import { manifestScan } from "./manifest-scan.js";
+import { vulnerabilityDatabase } from "./vulndb.js";
 
-const results = [await manifestScan(), await imageScan()];
+const results = [await manifestScan(), await imageScan(), await vulnerabilityDatabase()];
 for (const result of results) {
   console.log(`${result.name}: ${result.figure} ${result.unit} · ${result.ratio.toFixed(2)}x the floor (${result.floor})`);
   for (const [key, value] of Object.entries(result.details)) console.log(`  ${key}: ${value}`);

@@ -1,15 +1,21 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { ImageFile } from "../core/src/image/types.js";
+import { walkLayers } from "../core/src/image/layers/index.js";
+import { digestOf } from "../core/src/image/sources/digest.js";
+import type { ImageFile, ImageLayer } from "../core/src/image/types.js";
 import { readBdbPackages } from "../core/src/inventory/analyzers/rpm/bdb.js";
 import { parseSourceRpm, readHeader } from "../core/src/inventory/analyzers/rpm/header.js";
 import { readSqlitePackages } from "../core/src/inventory/analyzers/rpm/sqlite.js";
 import { rpmAnalyzer } from "../core/src/inventory/analyzers/rpm.js";
+import { excerptForAnalyzers, inventoryOf, wantedByAnalyzers } from "../core/src/inventory/inventory.js";
 import type { InventoryPackage, OsInfo } from "../core/src/inventory/types.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
+import { tarOf } from "./support/registry-images.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/rpm");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -169,5 +175,28 @@ describe("a database real rpm writes now", () => {
     const names = execFileSync("rpm", ["--dbpath", dbpath, "-qa", "--qf", "%{NAME}\\n"], { encoding: "utf8" });
     expect(names.trim()).toBe("gpg-pubkey");
     expect(analyze("var/lib/rpm/rpmdb.sqlite", readFileSync(join(dbpath, "rpmdb.sqlite")), ROCKY)).toEqual([]);
+  });
+});
+
+describe("an rpm NDB database (SUSE's Packages.db)", () => {
+  it("is noted as not read, never passed over silently, and not kept in memory", async () => {
+    const tar = await tarOf({
+      "etc/os-release": 'ID="opensuse-leap"\nVERSION_ID="15.6"\n',
+      "var/lib/rpm/Packages.db": randomBytes(64 * 1024).toString("base64"),
+    });
+    const layer: ImageLayer = {
+      digest: digestOf(tar),
+      diffId: digestOf(tar),
+      mediaType: "application/vnd.oci.image.layer.v1.tar",
+      size: tar.length,
+      open: async () => Readable.from([tar]),
+    };
+    const files = await walkLayers([layer], wantedByAnalyzers, { excerpt: excerptForAnalyzers });
+    expect(files.get("var/lib/rpm/Packages.db")?.content.length).toBe(16);
+    const inventory = inventoryOf(files);
+    expect(inventory.packages).toEqual([]);
+    expect(inventory.notes).toContain(
+      "var/lib/rpm/Packages.db is an rpm NDB database (SUSE), which Portcullis cannot read yet: its packages are not listed",
+    );
   });
 });

@@ -16,8 +16,17 @@ addFormats.default(ajv);
 const validateReport = ajv.compile(JSON.parse(readFileSync("core/schema/report.schema.json", "utf8")));
 
 describe("the bundled sample image (samples/image/oci, real Debian packages)", () => {
-  it("is scanned by the README's main command, and its layout is not read as manifests", () => {
-    const result = runCli(["scan", "samples/", "--image", "oci:samples/image/oci:shop-base", "--format", "json"]);
+  it("is scanned by the README's main command with the sample database, and neither is read as manifests", () => {
+    const result = runCli([
+      "scan",
+      "samples/",
+      "--image",
+      "oci:samples/image/oci:shop-base",
+      "--db",
+      "samples/vulndb/db",
+      "--format",
+      "json",
+    ]);
     expect(result.status).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.summary.nonKubernetesDocuments).toBe(0);
@@ -26,9 +35,31 @@ describe("the bundled sample image (samples/image/oci, real Debian packages)", (
         ref: "oci:samples/image/oci:shop-base",
         digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
         os: { family: "debian", version: "12" },
-        packages: 5,
+        packages: 7,
       },
     ]);
+    // Debian's python3-urllib3 1.26.12 carries urllib3's own metadata: the PyPA advisory with its fix.
+    const urllib3 = report.findings.find((finding: { ruleId: string }) => finding.ruleId === "PYSEC-2023-192");
+    expect(urllib3).toMatchObject({
+      kind: "vulnerability",
+      location: { path: "samples/image/oci/index.json", startLine: 1 },
+      package: { name: "urllib3", version: "1.26.12", ecosystem: "PyPI", fixedVersion: "1.26.17" },
+      vulnerability: { aliases: expect.arrayContaining(["CVE-2023-43804"]) },
+    });
+    expect(validateReport(report)).toBe(true);
+  });
+  it.skipIf(!sarifValidatorAvailable)("gives vulnerabilities SARIF results and rules that GitHub accepts", async () => {
+    const file = join(tempTree(), "vulnerabilities.sarif");
+    const args = ["scan", "--image", "oci:samples/image/oci:shop-base", "--db", "samples/vulndb/db", "--format", "sarif", "--output", file];
+    expect(runCli([...args, "--quiet"]).status).toBe(1);
+    const log = JSON.parse(readFileSync(file, "utf8"));
+    const [run] = log.runs;
+    const rule = run.tool.driver.rules.find((candidate: { id: string }) => candidate.id === "PYSEC-2023-192");
+    // The real CVSS 3.1 base score of CVE-2023-43804's vector, as GitHub's security-severity.
+    expect(rule.properties["security-severity"]).toBe("8.1");
+    const result = run.results.find((candidate: { ruleId: string }) => candidate.ruleId === "PYSEC-2023-192");
+    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe("samples/image/oci/index.json");
+    expect((await validateSarif(file)).errors).toEqual([]);
   });
 });
 
@@ -37,7 +68,7 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
 
   it("inventories an image into the JSON report, as its own target, and scans no manifests unless asked", () => {
     const root = tempTree({ "broken.yaml": "a: [\n" });
-    const result = runCli(["scan", "--image", image, "--format", "json"], { cwd: root });
+    const result = runCli(["scan", "--image", image, "--format", "json", "--inventory-only"], { cwd: root });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -51,7 +82,10 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
     const root = tempTree({
       "pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec:\n  hostPID: true\n  containers: [{ name: c, image: nginx }]\n",
     });
-    const result = runCli(["scan", ".", "--image", image, "--image", "docker-archive:missing.tar", "--format", "json"], { cwd: root });
+    const result = runCli(
+      ["scan", ".", "--image", image, "--image", "docker-archive:missing.tar", "--format", "json", "--inventory-only"],
+      { cwd: root },
+    );
     expect(result.status).toBe(2);
     const report = JSON.parse(result.stdout);
     expect(report.inventory.images.map((entry: { ref: string }) => entry.ref)).toEqual([image]);
@@ -60,7 +94,7 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
   });
 
   it("says what an image without OS or packages holds, as a warning", () => {
-    const result = runCli(["scan", "--image", `oci:${resolve("../shared/images/tiny.oci")}`]);
+    const result = runCli(["scan", "--image", `oci:${resolve("../shared/images/tiny.oci")}`, "--inventory-only"]);
     expect(result.status).toBe(0);
     const text = result.stdout.replace(/\s+/g, " ");
     expect(text).toMatch(/no operating system identified and no packages found/);
@@ -70,7 +104,18 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
   it.skipIf(!sarifValidatorAvailable)("gives the image its own SARIF run that GitHub accepts", async () => {
     const dir = tempTree();
     const file = join(dir, "image.sarif");
-    const result = runCli(["scan", "samples/k8s/insecure", "--image", image, "--format", "sarif", "--output", file, "--quiet"]);
+    const result = runCli([
+      "scan",
+      "samples/k8s/insecure",
+      "--image",
+      image,
+      "--format",
+      "sarif",
+      "--output",
+      file,
+      "--quiet",
+      "--inventory-only",
+    ]);
     expect(result.status).toBe(1);
     const log = JSON.parse(readFileSync(file, "utf8"));
     expect(log.runs.map((run: { automationDetails: { id: string } }) => run.automationDetails.id)).toEqual([
@@ -83,12 +128,12 @@ describe.skipIf(!alpineHere)("portcullis scan --image", () => {
 
   it("caches layers in --cache-dir so a rescan gives the same inventory, and writes nothing with --no-cache", () => {
     const cache = tempTree();
-    const first = runCli(["scan", "--image", image, "--format", "json", "--cache-dir", cache]);
+    const first = runCli(["scan", "--image", image, "--format", "json", "--cache-dir", cache, "--inventory-only"]);
     expect(readdirSync(cache, { recursive: true }).length).toBeGreaterThan(0);
-    const second = runCli(["scan", "--image", image, "--format", "json", "--cache-dir", cache]);
+    const second = runCli(["scan", "--image", image, "--format", "json", "--cache-dir", cache, "--inventory-only"]);
     expect(JSON.parse(second.stdout).inventory).toEqual(JSON.parse(first.stdout).inventory);
     const untouched = tempTree();
-    runCli(["scan", "--image", image, "--no-cache"], { env: { XDG_CACHE_HOME: untouched } });
+    runCli(["scan", "--image", image, "--no-cache", "--inventory-only"], { env: { XDG_CACHE_HOME: untouched } });
     expect(readdirSync(untouched)).toEqual([]);
   });
 

@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { PackageURL } from "packageurl-js";
 import { describe, expect, it } from "vitest";
-import type { ImageFile } from "../core/src/image/types.js";
 import { inventoryOf, wantedByAnalyzers } from "../core/src/inventory/inventory.js";
 import { detectOs, osvEcosystem, parseOsRelease } from "../core/src/inventory/os-release.js";
 import { packageUrl } from "../core/src/inventory/purl.js";
 import type { FileView, InventoryPackage, OsInfo } from "../core/src/inventory/types.js";
+import { fileViewOfTree } from "./support/file-view.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
 
@@ -21,19 +21,7 @@ const dpkgQueryHere = realPartAvailable("dpkg-query", "/usr/bin/dpkg-query", "ru
 
 /** What the layer walker hands over: the files under `root` that OS detection or an analyzer wants. */
 function viewOfTree(root: string, layer = LAYER): FileView {
-  const files = new Map<string, ImageFile>();
-  const walk = (directory: string): void => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const full = join(directory, entry.name);
-      const path = relative(root, full);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && wantedByAnalyzers(path) !== undefined) {
-        files.set(path, { path, content: readFileSync(full), mode: statSync(full).mode, layer });
-      }
-    }
-  };
-  walk(root);
-  return files;
+  return fileViewOfTree(root, wantedByAnalyzers, layer);
 }
 
 function viewOf(contents: Record<string, string | Buffer>): FileView {

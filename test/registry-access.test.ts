@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { walkLayers } from "../core/src/image/layers/index.js";
@@ -12,6 +11,7 @@ import { runCli, runCliAsync } from "./support/cli.js";
 import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
 import {
+  freePort,
   HTPASSWD_BINARY,
   REGISTRY_BINARY,
   startFaultProxy,
@@ -94,14 +94,6 @@ describe.skipIf(!registryHere)("a layer download that breaks in the middle", () 
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Debian's tinyproxy in the foreground on a loopback port, logging every request. */
 async function startTinyproxy(): Promise<{ url: string; log: () => string; stop: () => void }> {
   const directory = tempTree();
@@ -166,7 +158,18 @@ describe.skipIf(!registryHere)("credentials and plain HTTP from the command line
     expect(sbom.stderr).toBe("");
     expect(sbom.status).toBe(0);
     const scan = runCli(
-      ["scan", "--image", `${registry.host}/private:1`, "--no-cache", "--format", "json", "--username", USER, "--password-stdin"],
+      [
+        "scan",
+        "--image",
+        `${registry.host}/private:1`,
+        "--no-cache",
+        "--format",
+        "json",
+        "--inventory-only",
+        "--username",
+        USER,
+        "--password-stdin",
+      ],
       { env: CLEAN_ENV, input: PASSWORD, cwd: tempTree() },
     );
     expect(scan.stderr).toBe("");

@@ -7,9 +7,15 @@ export type { ImageFile, ImageLayer, ImageSource, Platform, ResolvedImage } from
 export { renderSbom, SBOM_FORMATS, type SbomFormat } from "./inventory/sbom/index.js";
 export type { InventoryPackage, OsInfo } from "./inventory/types.js";
 export * from "./manifests/index.js";
+export * from "./match/index.js";
+export { vulnerabilityFindings, vulnerabilityRule } from "./match/to-findings.js";
 export * from "./model/index.js";
 export { relativePath } from "./paths.js";
+export type { RegistrySettings } from "./registry/settings.js";
 export * from "./report/index.js";
 export * from "./rules/index.js";
 export { DEFAULT_FAIL_ON, type ScanOptions, scan } from "./scan.js";
+export type { VulnerabilityOptions } from "./scan-images.js";
 export { TOOL } from "./version.js";
+export * from "./versions/index.js";
+export * from "./vulndb/index.js";

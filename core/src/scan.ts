@@ -1,14 +1,14 @@
 import { resolve } from "node:path";
 import { UserError } from "./errors.js";
 import { evaluateGate } from "./gate/index.js";
-import { type ImageInventoryOptions, imageTargetId, inventoryImage } from "./image/inventory-image.js";
 import type { Platform } from "./image/types.js";
 import { loadInputs, STDIN_PATH } from "./manifests/inputs.js";
 import { toWorkloads } from "./manifests/workloads.js";
-import type { FailOn, Finding, ImageSummary, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
+import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
 import { relativePath } from "./paths.js";
 import type { RegistrySettings } from "./registry/settings.js";
 import { BUILT_IN_RULES, DEFAULT_RULE_OPTIONS, type ManifestRule, type RuleOptions, runRules } from "./rules/index.js";
+import { scanImages, type VulnerabilityOptions } from "./scan-images.js";
 import { TOOL } from "./version.js";
 
 export interface ScanOptions {
@@ -35,6 +35,8 @@ export interface ScanOptions {
   cacheDir?: string;
   /** Credentials and plain-HTTP registries for registry images. */
   registry?: RegistrySettings;
+  /** Matching image packages against the vulnerability database (on by default). */
+  vulnerabilities?: VulnerabilityOptions;
 }
 
 export const DEFAULT_FAIL_ON: FailOn = "high";
@@ -74,14 +76,12 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const finding of runRules(rules, context, target.id)) findings.push(finding);
   }
 
-  const images = await inventoryImages(options.images ?? [], {
-    platform: options.platform,
-    cacheDir: options.cacheDir,
-    registry: options.registry,
-  });
+  const imageOptions = { platform: options.platform, cacheDir: options.cacheDir, registry: options.registry };
+  const images = await scanImages(options.images ?? [], imageOptions, options.vulnerabilities ?? {}, sourceRoot);
   targets.push(...images.targets);
   errors.push(...images.errors);
   warnings.push(...images.warnings);
+  for (const finding of images.findings) findings.push(finding);
 
   const filesScanned = inputs.reduce((total, loaded) => total + loaded.filesScanned, 0);
   if (totals.resources === 0 && errors.length === 0 && images.summaries.length === 0) {
@@ -93,7 +93,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     verdict: evaluateGate(findings, failOn),
     targets,
     findings,
-    rules: referencedRules(rules, findings),
+    rules: [...referencedRules(rules, findings), ...images.rules],
     summary: {
       filesScanned,
       resources: totals.resources,
@@ -125,36 +125,6 @@ function nothingToScan(paths: readonly string[], fileCount: number, nonKubernete
       ? "no YAML or JSON files"
       : `${fileCount} YAML/JSON file(s) but no Kubernetes resources (${nonKubernetes} document(s) without apiVersion and kind)`;
   return new UserError(`found ${found} in ${where}.`, "Point portcullis at the directory that holds your Kubernetes manifests.");
-}
-
-interface ScannedImages {
-  targets: ScanTarget[];
-  summaries: ImageSummary[];
-  errors: ScanIssue[];
-  warnings: ScanIssue[];
-}
-
-/** Each image is its own target; one that cannot be read is an error and the others go on. */
-async function inventoryImages(refs: readonly string[], options: ImageInventoryOptions): Promise<ScannedImages> {
-  const scanned: ScannedImages = { targets: [], summaries: [], errors: [], warnings: [] };
-  for (const ref of refs) {
-    try {
-      const target: ScanTarget = { id: imageTargetId(ref), kind: "image", input: ref };
-      const image = await inventoryImage(ref, options);
-      scanned.targets.push(target);
-      scanned.summaries.push({
-        ref,
-        ...(image.digest && { digest: image.digest }),
-        ...(image.os && { os: { family: image.os.family, ...(image.os.version && { version: image.os.version }) } }),
-        packages: image.packages.length,
-      });
-      for (const note of image.notes) scanned.warnings.push({ path: ref, message: note });
-    } catch (error) {
-      if (!(error instanceof UserError)) throw error;
-      scanned.errors.push({ path: ref, message: error.message.replace(/\.$/, "") });
-    }
-  }
-  return scanned;
 }
 
 /** The CEL engine is loaded only for scans that name policies: it would cost every other run ~0.15 s. */

@@ -4,7 +4,7 @@
 # Needs apt-get (Debian's archive), dpkg-deb and umoci. Run it to refresh the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-packages=(base-files zlib1g libzstd1 liblzma5 libbz2-1.0)
+packages=(base-files zlib1g libzstd1 liblzma5 libbz2-1.0 python3-urllib3)
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

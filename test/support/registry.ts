@@ -38,7 +38,8 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (now). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   const port = await listen(server);
   await new Promise((resolve) => server.close(resolve));

@@ -10,6 +10,10 @@ import type { RegistrySettings } from "../registry/settings.js";
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import type { PssLevel, RuleOptions } from "../rules/index.js";
 import { DEFAULT_FAIL_ON, type ScanOptions } from "../scan.js";
+import type { VulnerabilityOptions } from "../scan-images.js";
+import { DEFAULT_OSV_API_ENDPOINT } from "../vulndb/online/index.js";
+import { DEFAULT_DB_REPOSITORY } from "../vulndb/resolve.js";
+import { DB_USAGE, type DbCommand, parseDbCommand } from "./db-command.js";
 
 /** `-` means standard output. */
 export const STDOUT = "-";
@@ -36,6 +40,7 @@ export type Command =
       registry: RegistrySettings;
       passwordStdin: boolean;
     }
+  | DbCommand
   | {
       name: "scan";
       /** Only what the command line says; the config file fills in the rest. */
@@ -71,6 +76,19 @@ const OPTIONS = {
   password: { type: "string" },
   "password-stdin": { type: "boolean" },
   "insecure-registry": { type: "string", multiple: true },
+  db: { type: "string" },
+  "db-repository": { type: "string", multiple: true },
+  "skip-db-update": { type: "boolean" },
+  "max-db-age": { type: "string" },
+  "only-fixed": { type: "boolean" },
+  "inventory-only": { type: "boolean" },
+  "osv-online": { type: "boolean" },
+  "osv-api": { type: "string" },
+  osv: { type: "string", multiple: true },
+  oval: { type: "string", multiple: true },
+  kev: { type: "string" },
+  epss: { type: "string" },
+  out: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   version: { type: "boolean", short: "V" },
@@ -80,6 +98,7 @@ const OPTIONS = {
 export const USAGE = `Usage: portcullis scan [PATH...] [options]
        portcullis rules [--format table|json|markdown]
        portcullis sbom IMAGE [--format cyclonedx-json|spdx-json] [--output FILE]
+${DB_USAGE}
 
 scan: checks Kubernetes manifests (YAML and JSON files under each PATH, default
 ".", Kustomize directories and Helm charts rendered when their tool is on PATH;
@@ -117,6 +136,17 @@ Options:
                         config.json and credential helpers, and for ACR an Entra
                         token in env PORTCULLIS_AZURE_ACCESS_TOKEN
   --insecure-registry H plain HTTP for registry H (host[:port]); repeatable
+  --db DIR              vulnerability database directory (portcullis db build);
+                        default: pulled from --db-repository and cached by digest
+  --db-repository REF   where the database artifact is pulled from, tried in order
+                        (a mirror first); repeatable (default ${DEFAULT_DB_REPOSITORY})
+  --skip-db-update      use the cached database, ask no registry
+  --max-db-age HOURS    refuse a database older than this (48, 48h, 2d); older than
+                        24 h only warns
+  --only-fixed          report only vulnerabilities that have a fixed version
+  --inventory-only      list image packages, match no vulnerabilities (no database)
+  --osv-online          ask the OSV API about the image's packages instead of a
+                        database (no KEV/EPSS); --osv-api URL for another endpoint
   -q, --quiet           print nothing but errors unless a report goes to stdout
   --debug               show stack traces of internal errors
   -V, --version         print the version
@@ -134,8 +164,9 @@ export function parseCommand(argv: readonly string[]): Command {
   if (command === undefined) throw new UserError("no command given.", "Run `portcullis scan [PATH...]`, or `portcullis --help`.");
   if (command === "rules") return { name: "rules", format: parseChoice("--format", values.format?.at(-1) ?? "table", RULE_LIST_FORMATS) };
   if (command === "sbom") return parseSbomCommand(paths, values);
+  if (command === "db") return parseDbCommand(paths, values);
   if (command !== "scan")
-    throw new UserError(`unknown command "${command}".`, "The commands are `scan` and `rules`; run `portcullis --help` for usage.");
+    throw new UserError(`unknown command "${command}".`, "The commands are scan, rules, sbom and db; run `portcullis --help` for usage.");
   return {
     name: "scan",
     scan: {
@@ -150,6 +181,7 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(values.platform !== undefined && { platform: parsePlatform(values.platform) }),
       ...cacheOption(values),
       registry: registrySettings(values),
+      vulnerabilities: vulnerabilityOptions(values),
     },
     passwordStdin: passwordFromStdin(values, paths),
     ...(values.config !== undefined && { configPath: values.config }),
@@ -159,7 +191,7 @@ export function parseCommand(argv: readonly string[]): Command {
   };
 }
 
-type Values = ReturnType<typeof parseOrExplain>["values"];
+export type Values = ReturnType<typeof parseOrExplain>["values"];
 
 function parseRuleOptions(values: Values): Partial<RuleOptions> {
   return {
@@ -197,7 +229,26 @@ function parseSbomCommand(refs: readonly string[], values: Values): Command {
   };
 }
 
-function registrySettings(values: Values): RegistrySettings {
+function vulnerabilityOptions(values: Values): VulnerabilityOptions {
+  return {
+    ...(values["inventory-only"] && { enabled: false }),
+    ...(values.db !== undefined && { db: values.db }),
+    ...(values["db-repository"] !== undefined && { repositories: values["db-repository"] }),
+    ...(values["skip-db-update"] && { skipUpdate: true }),
+    ...(values["max-db-age"] !== undefined && { maxAgeHours: parseHours("--max-db-age", values["max-db-age"]) }),
+    ...(values["only-fixed"] && { onlyFixed: true }),
+    ...((values["osv-online"] || values["osv-api"] !== undefined) && { osvApi: values["osv-api"] ?? DEFAULT_OSV_API_ENDPOINT }),
+  };
+}
+
+/** `48`, `48h` or `2d` → hours. */
+export function parseHours(flag: string, value: string): number {
+  const match = /^(\d+(?:\.\d+)?)([hd]?)$/.exec(value.trim());
+  if (!match) throw new UserError(`${flag} "${value}" is not a duration.`, "Write hours or days, e.g. 48, 48h or 2d.");
+  return Number(match[1]) * (match[2] === "d" ? 24 : 1);
+}
+
+export function registrySettings(values: Values): RegistrySettings {
   const hasPassword = values.password !== undefined || values["password-stdin"] === true;
   if (values.username === undefined && hasPassword)
     throw new UserError("a registry password was given without --username.", "Give --username USER with it.");
@@ -213,7 +264,7 @@ function registrySettings(values: Values): RegistrySettings {
 }
 
 /** Standard input holds the password, so it cannot also hold manifests. */
-function passwordFromStdin(values: Values, paths: readonly string[]): boolean {
+export function passwordFromStdin(values: Values, paths: readonly string[]): boolean {
   if (!values["password-stdin"]) return false;
   if (paths.includes("-"))
     throw new UserError(
@@ -224,7 +275,7 @@ function passwordFromStdin(values: Values, paths: readonly string[]): boolean {
 }
 
 /** The layer cache is on unless --no-cache: a rescan of images sharing layers is then nearly free. */
-function cacheOption(values: Values): { cacheDir?: string } {
+export function cacheOption(values: Values): { cacheDir?: string } {
   return values["no-cache"] ? {} : { cacheDir: values["cache-dir"] ?? defaultCacheDir() };
 }
 
@@ -233,7 +284,7 @@ function versionOrExplain<T>(flag: string, value: string, parsed: T | undefined,
   return parsed;
 }
 
-function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+export function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UserError(`${flag} "${value}" is not one of the choices.`, `Use one of: ${choices.join(", ")}.`);
 }

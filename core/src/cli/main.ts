@@ -48,6 +48,12 @@ export async function main(argv: readonly string[], terminal: Terminal): Promise
         return await writeSbom(command, terminal);
       case "scan":
         return await runScan(command, terminal);
+      case "db": {
+        const { runDbCommand } = await import("./db.js");
+        const registry = "registry" in command ? await withStdinPassword(command.registry, command.passwordStdin) : {};
+        await runDbCommand(command, terminal, registry);
+        return EXIT_PASSED;
+      }
     }
   } catch (error) {
     terminal.stderr.write(describeError(error, command?.name === "scan" && command.debug));

@@ -6,6 +6,7 @@ import { UserError } from "../errors.js";
 import { type FieldPath, locate } from "../manifests/positions.js";
 import type { FailOn } from "../model/index.js";
 import type { PssLevel } from "../rules/index.js";
+import type { VulnerabilityOptions } from "../scan-images.js";
 
 /** The file read when no --config is given, if it exists. */
 export const DEFAULT_CONFIG_FILE = ".portcullis.yaml";
@@ -22,6 +23,7 @@ export interface PortcullisConfig {
   helm?: { valuesFiles?: string[]; set?: string[] };
   policies?: string[];
   images?: string[];
+  vulnerabilities?: VulnerabilityOptions;
 }
 
 let compiled: ValidateFunction<PortcullisConfig> | undefined;

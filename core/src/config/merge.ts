@@ -28,6 +28,7 @@ export function mergeConfig(config: PortcullisConfig, flags: ScanOptions): ScanO
       set: nonEmpty(flags.helm?.set) ?? config.helm?.set ?? [],
     },
     policies: nonEmpty(flags.policies) ?? config.policies ?? [],
+    vulnerabilities: { ...config.vulnerabilities, ...flags.vulnerabilities },
   };
 }
 

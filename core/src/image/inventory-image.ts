@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Inventory } from "../inventory/inventory.js";
 import { excerptForAnalyzers, inventoryOf, WANTED_POLICY, wantedByAnalyzers } from "../inventory/inventory.js";
 import type { RegistrySettings } from "../registry/settings.js";
@@ -53,6 +54,17 @@ export async function inventoryImage(ref: string, options: ImageInventoryOptions
     ...inventory,
     notes,
   };
+}
+
+/**
+ * The file in the repository an image came from, where its findings are located until they
+ * can be traced to a Dockerfile line: an OCI layout's index.json, an archive itself; undefined
+ * for registry and daemon images, which have no file.
+ */
+export function imageSourceFile(ref: string): string | undefined {
+  const parsed = parseImageReference(ref);
+  if (parsed.transport === "oci") return join(parsed.path, "index.json");
+  return "path" in parsed ? parsed.path : undefined;
 }
 
 /**

@@ -6,6 +6,8 @@ const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 /** Folders that never hold a project's own manifests and can be huge. */
 const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
 const OCI_LAYOUT_MARKER = "oci-layout";
+/** A Portcullis vulnerability database (`portcullis db build`): its metadata.json is no manifest. */
+const VULNERABILITY_DATABASE_MARKERS = ["metadata.json", "index.tsv", "packages.bin"];
 /** The names `kustomize build` looks for, in its order. */
 export const KUSTOMIZATION_FILE_NAMES = ["kustomization.yaml", "kustomization.yml", "Kustomization"] as const;
 export const CHART_FILE_NAME = "Chart.yaml";
@@ -102,6 +104,7 @@ class Walker {
     }
     // An OCI image layout holds image metadata, not manifests; images are scanned with --image.
     if (entries.includes(OCI_LAYOUT_MARKER)) return;
+    if (VULNERABILITY_DATABASE_MARKERS.every((marker) => entries.includes(marker))) return;
     this.noteRenderable(dir, input, entries);
     for (const name of entries) {
       if (SKIPPED_DIRECTORIES.has(name)) continue;

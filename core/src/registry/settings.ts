@@ -1,4 +1,5 @@
 import type { RegistryClientOptions } from "./client.js";
+import type { RetryOptions } from "./retry.js";
 
 /** What the user said about registries, for every registry a scan reads images or a database from. */
 export interface RegistrySettings {
@@ -7,6 +8,9 @@ export interface RegistrySettings {
   password?: string;
   /** Registries (`host[:port]`) reached over plain HTTP (`--insecure-registry`). */
   insecureRegistries?: readonly string[];
+  /** For library callers: the environment credentials are read from, and retry pacing. */
+  env?: NodeJS.ProcessEnv;
+  retry?: RetryOptions;
 }
 
 /** The client options for one registry under the user's settings. */
@@ -15,5 +19,7 @@ export function clientOptionsFor(registry: string, settings: RegistrySettings = 
     ...(settings.username !== undefined && { username: settings.username }),
     ...(settings.password !== undefined && { password: settings.password }),
     ...(settings.insecureRegistries?.includes(registry) && { insecure: true }),
+    ...(settings.env && { env: settings.env }),
+    ...(settings.retry && { retry: settings.retry }),
   };
 }

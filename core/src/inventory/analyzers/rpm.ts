@@ -21,6 +21,13 @@ const DATABASES: { path: string; read: (file: Buffer) => Buffer[] }[] = ["var/li
   ],
 );
 
+/**
+ * SUSE's NDB format (`Packages.db`, SLE 15 SP3+ and openSUSE): not read yet (Debian's rpm cannot
+ * write one, so there is nothing real to test a reader against), but never passed over silently.
+ */
+const NDB_DATABASES = ["var/lib/rpm/Packages.db", "usr/lib/sysimage/rpm/Packages.db"];
+const NDB_HEADER_KEPT = 16;
+
 /** CBL-Mariner and Azure Linux distroless images have no database, only this `rpm -qa` listing. */
 const MANIFEST_PATH = "var/lib/rpmmanifest/container-manifest-2";
 
@@ -38,15 +45,20 @@ export const rpmAnalyzer: Analyzer = {
   name: "rpm",
   wants(path) {
     if (path === MANIFEST_PATH) return MANIFEST_CAP;
-    return DATABASES.some((database) => database.path === path) ? DATABASE_CAP : undefined;
+    return DATABASES.some((database) => database.path === path) || NDB_DATABASES.includes(path) ? DATABASE_CAP : undefined;
   },
+  // Only the presence of an NDB database matters (an empty excerpt would drop the file): its header is kept.
+  excerpt: (path, content) => (NDB_DATABASES.includes(path) ? Buffer.from(content.subarray(0, NDB_HEADER_KEPT)) : content),
   analyze(files, os, notes) {
     for (const database of DATABASES) {
       const file = files.get(database.path);
       if (file) return fromDatabase(file, database.read, os, notes);
     }
     const manifest = files.get(MANIFEST_PATH);
-    return manifest ? fromManifest(manifest, os, notes) : [];
+    if (manifest) return fromManifest(manifest, os, notes);
+    const ndb = NDB_DATABASES.find((path) => files.has(path));
+    if (ndb) notes?.push(`${ndb} is an rpm NDB database (SUSE), which Portcullis cannot read yet: its packages are not listed`);
+    return [];
   },
 };
 

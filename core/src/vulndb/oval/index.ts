@@ -1,0 +1,1 @@
+export { type AzureLinuxOval, type AzureLinuxOvalOptions, readAzureLinuxOval } from "./azure-linux.js";

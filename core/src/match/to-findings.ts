@@ -21,6 +21,11 @@ function remedy(match: VulnerabilityMatch): string {
   return UNFIXED_WORDING[match.unfixedState ?? "affected"];
 }
 
+/** Exploitation in the wild is what a reader most needs to know first, so the message says it. */
+function exploited(match: VulnerabilityMatch): string {
+  return match.kev ? ` Known to be exploited (CISA KEV since ${match.kev.dateAdded}).` : "";
+}
+
 function packageLabel(match: VulnerabilityMatch): string {
   const { name, version, source } = match.package;
   return source && source.name !== name ? `${name} ${version} (source ${source.name})` : `${name} ${version}`;
@@ -41,7 +46,7 @@ export function vulnerabilityFindings(image: ImageInventory, matches: readonly V
       severity: match.severity,
       title: `${match.id} in ${name}`,
       // The summary is the rule's description; the message says what is installed where and the way out.
-      message: `${packageLabel(match)} in /${dirname(path)} is affected by ${named}: ${remedy(match)}.`,
+      message: `${packageLabel(match)} in /${dirname(path)} is affected by ${named}: ${remedy(match)}.${exploited(match)}`,
       target,
       ...(location && { location }),
       image: { ref: image.ref, ...(image.digest && { digest: image.digest }) },
@@ -65,7 +70,7 @@ export function vulnerabilityRule(match: VulnerabilityMatch): RuleDescriptor {
     kind: "vulnerability",
     title: match.summary ? `${match.id}: ${match.summary}` : match.id,
     severity: match.severity,
-    description: `${match.summary ?? `A known vulnerability (${known}).`} Severity from ${match.severitySource}.`,
+    description: `${match.summary?.replace(/\.?$/, ".") ?? `A known vulnerability (${known}).`} Severity from ${match.severitySource}.`,
     remediation: "Upgrade the package to the fixed version; for OS packages, rebuild the image on an updated base image.",
     score: match.cvss?.score ?? representativeScore(match.severity),
     helpUri: match.references[0] ?? `${OSV_PAGE}${encodeURIComponent(match.id)}`,

@@ -7,7 +7,6 @@ import { isAffected } from "./affected.js";
 import { EcosystemCatalog, type Lookup, lookupFor } from "./lookup.js";
 import { type Finding, type Hit, mergeHits } from "./merge.js";
 import { MatchNotes } from "./notes.js";
-import { isReadableVersion } from "./readable.js";
 import type { MatchOptions, MatchResult, VulnerabilityMatch } from "./types.js";
 
 /**
@@ -84,7 +83,7 @@ function findingsFor(lookup: Lookup, advisories: AdvisoryCache, notes: MatchNote
       notes.tooLong(lookup.ecosystem, query.name, query.version.length);
       continue;
     }
-    if (!isReadableVersion(lookup.ecosystem, query.version)) notes.unreadable(lookup.ecosystem, query.name, query.version);
+    if (!versionSchemeFor(lookup.ecosystem).isValid(query.version)) notes.unreadable(lookup.ecosystem, query.name, query.version);
     for (const ecosystem of lookup.ecosystems) {
       for (const advisory of advisories.of(ecosystem, query.name)) {
         const hit = hitOf(advisory, query.version);

@@ -10,4 +10,6 @@ export interface VersionScheme {
   name: string;
   /** Total order over any strings: versions outside the grammar still compare (documented per scheme), never throw. */
   compare(a: string, b: string): Comparison;
+  /** Whether `version` follows the grammar: a comparison of one that does not means little, and reports say so. */
+  isValid(version: string): boolean;
 }

@@ -19,6 +19,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const apkScheme: VersionScheme = {
   name: "apk",
+  // apk's grammar starts with a digit.
+  isValid: (version) => /^\d/.test(version),
   compare(a, b) {
     return compareTokens(tokenize(a), tokenize(b));
   },

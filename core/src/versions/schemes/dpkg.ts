@@ -14,6 +14,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const dpkgScheme: VersionScheme = {
   name: "dpkg",
+  // Debian Policy 5.6.12: the upstream version must start with a digit.
+  isValid: (version) => /^(?:\d+:)?\d[A-Za-z0-9.+~:-]*$/.test(version),
   compare(a, b) {
     return compareParsed(parse(a), parse(b));
   },

@@ -1,3 +1,4 @@
+import semver from "semver";
 import { memoize } from "../memo.js";
 import type { VersionScheme } from "../types.js";
 import { semverScheme } from "./semver.js";
@@ -12,6 +13,8 @@ import { semverScheme } from "./semver.js";
  */
 export const goScheme: VersionScheme = {
   name: "go",
+  // Go module and toolchain versions reach us as `v1.2.3`, which semver accepts.
+  isValid: (version) => semver.valid(version) !== null,
   compare(a, b) {
     return semverScheme.compare(normalise(a), normalise(b));
   },

@@ -23,6 +23,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const mavenScheme: VersionScheme = {
   name: "maven",
+  // Maven reads every non-empty string as a version.
+  isValid: (version) => version !== "",
   compare(a, b) {
     return compareTokenLists(tokenize(a), tokenize(b));
   },

@@ -14,6 +14,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const nugetScheme: VersionScheme = {
   name: "nuget",
+  // NuGet's grammar: up to four numbers, a pre-release label, build metadata.
+  isValid: (version) => /^\d+(?:\.\d+){0,3}(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.test(version),
   compare(a, b) {
     const left = parse(a);
     const right = parse(b);

@@ -15,6 +15,7 @@ import type { VersionScheme } from "../types.js";
  */
 export const pep440Scheme: VersionScheme = {
   name: "pep440",
+  isValid: (version) => pep440.valid(version.trim()) !== null,
   compare(a, b) {
     const left = normalised(a);
     const right = normalised(b);

@@ -13,6 +13,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const rpmScheme: VersionScheme = {
   name: "rpm",
+  // rpm reads every non-empty string as a version.
+  isValid: (version) => version !== "",
   compare(a, b) {
     return compareParsed(parse(a), parse(b));
   },

@@ -13,6 +13,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const rubygemsScheme: VersionScheme = {
   name: "rubygems",
+  // Gem::Version's anchored version pattern.
+  isValid: (version) => /^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.test(version),
   compare(a, b) {
     const left = parse(a);
     const right = parse(b);

@@ -18,6 +18,8 @@ import type { Comparison, VersionScheme } from "../types.js";
  */
 export const semverScheme: VersionScheme = {
   name: "semver",
+  // npm and crates.io publish strict semantic versions.
+  isValid: (version) => semver.valid(version) !== null,
   compare(a, b) {
     return compareParsed(parse(a), parse(b));
   },

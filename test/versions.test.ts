@@ -261,3 +261,21 @@ describe.skipIf(!sharedHere)("speed", () => {
     }
   });
 });
+
+describe("each scheme knows its own grammar", () => {
+  const cases: [ecosystem: string, valid: string, invalid: string][] = [
+    ["Debian:12", "1:2.36-9+deb12u4", "bad-version"],
+    ["Alpine:v3.20", "1.2.3_rc1-r0", "r1.2"],
+    ["PyPI", "1.26.12", "1.26.12-ivysaur"],
+    ["npm", "1.2.3-beta.1", "1.2"],
+    ["Go", "v1.19.8", "1.19"],
+    ["NuGet", "1.2.3.4-beta", "1.2.3.4.5"],
+    ["RubyGems", "1.2.3.pre", "1..2"],
+    ["Red Hat", "0:1.2-3.el9", ""],
+    ["Maven", "1.0-SNAPSHOT", ""],
+  ];
+  it.each(cases)("%s accepts %s and refuses %j", (ecosystem, valid, invalid) => {
+    expect(versionSchemeFor(ecosystem).isValid(valid)).toBe(true);
+    expect(versionSchemeFor(ecosystem).isValid(invalid)).toBe(false);
+  });
+});

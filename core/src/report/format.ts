@@ -4,6 +4,7 @@ import {
   type ImageSummary,
   type Location,
   type ScanIssue,
+  type ScanReport,
   SEVERITIES,
   type Severity,
 } from "../model/index.js";
@@ -53,4 +54,13 @@ export function plural(count: number, noun: string): string {
 export function describeImage(image: ImageSummary): string {
   const os = image.os ? `${image.os.family}${image.os.version ? ` ${image.os.version}` : ""}` : "no OS identified";
   return `${os}, ${plural(image.packages, "package")}`;
+}
+
+/** What a scan covered: `26 resources from 14 files`, `1 image`, or both joined by "and". */
+export function scannedScope(report: ScanReport): string {
+  const { resources, filesScanned } = report.summary;
+  const images = report.inventory?.images.length ?? 0;
+  const parts = filesScanned > 0 || images === 0 ? [`${plural(resources, "resource")} from ${plural(filesScanned, "file")}`] : [];
+  if (images > 0) parts.push(plural(images, "image"));
+  return parts.join(" and ");
 }

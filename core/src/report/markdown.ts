@@ -1,5 +1,5 @@
 import { type Finding, type ScanReport, SEVERITIES, type Severity } from "../model/index.js";
-import { countBySeverity, describeImage, formatIssue, formatLocation, plural, sortFindings } from "./format.js";
+import { countBySeverity, describeImage, formatIssue, formatLocation, plural, scannedScope, sortFindings } from "./format.js";
 
 export interface MarkdownOptions {
   /** Findings listed in the table; the rest are counted. PR comments are capped at 65,536 characters. */
@@ -25,7 +25,7 @@ export function renderMarkdown(report: ScanReport, options: MarkdownOptions = {}
       ? `No findings at or above \`${verdict.failOn}\`.`
       : `${verdict.reasons.map(escapeCell).join("; ")} (fail-on \`${verdict.failOn}\`).`,
     "",
-    `Scanned ${plural(summary.resources, "resource")} in ${plural(summary.filesScanned, "file")}.`,
+    `Scanned ${scannedScope(report)}.`,
     "",
     ...severityTable(report.findings),
   ];

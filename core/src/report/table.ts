@@ -1,5 +1,5 @@
 import type { Finding, ScanReport, Severity } from "../model/index.js";
-import { countBySeverity, describeImage, formatIssue, plural, sortByPosition } from "./format.js";
+import { countBySeverity, describeImage, formatIssue, plural, scannedScope, sortByPosition } from "./format.js";
 
 export interface TableOptions {
   /** ANSI colours; the CLI turns them on only for a TTY without NO_COLOR. */
@@ -71,7 +71,7 @@ function summaryLines(report: ScanReport, width: number): string[] {
     .join(", ");
   const { summary } = report;
   const lines = wrap(
-    `${plural(report.findings.length, "finding")}${breakdown ? ` (${breakdown})` : ""} in ${plural(summary.resources, "resource")} from ${plural(summary.filesScanned, "file")}.`,
+    `${plural(report.findings.length, "finding")}${breakdown ? ` (${breakdown})` : ""} in ${scannedScope(report)}.`,
     width,
   );
   for (const image of report.inventory?.images ?? []) lines.push(...wrap(`Image ${image.ref}: ${describeImage(image)}.`, width));

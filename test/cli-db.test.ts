@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ const sharedHere =
   realPartAvailable("the shared PyPA advisories", URLLIB3, "check out ../shared beside the repository", "read") &&
   realPartAvailable("the shared KEV catalog", KEV, "check out ../shared beside the repository", "read");
 const registryHere = realPartAvailable("docker-registry", REGISTRY_BINARY, "apt-get install -y docker-registry");
+const skopeoHere = realPartAvailable("skopeo", "/usr/bin/skopeo", "apt-get install -y skopeo");
 const SAMPLE_IMAGE = "oci:samples/image/oci:shop-base";
 const SAMPLE_DB = "samples/vulndb/db";
 /** No credentials, no proxy and no cache of the machine running the tests. */
@@ -97,6 +99,21 @@ describe.skipIf(!sharedHere || !registryHere)("portcullis db push and pull throu
     // The scan finds the cached database through the repository, with no --db.
     const scanned = runCli(["scan", "--image", SAMPLE_IMAGE, "--db-repository", ref, "--format", "json"], { env });
     expect(JSON.parse(scanned.stdout).findings.some((finding: { kind: string }) => finding.kind === "vulnerability")).toBe(true);
+  });
+
+  it.skipIf(!skopeoHere)("points an image's vulnerabilities at the manifest line that deploys it", () => {
+    const image = `${registry.host}/shop/web:1.0`;
+    execFileSync("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", SAMPLE_IMAGE, `docker://${image}`]);
+    const root = tempTree({
+      "deploy/web.yaml": `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: ${image}\n`,
+    });
+    const result = runCli(["scan", "deploy", "--image", image, "--db", resolve(SAMPLE_DB), "--format", "json"], {
+      cwd: root,
+      env: cleanEnv(),
+    });
+    const finding = JSON.parse(result.stdout).findings.find((each: { ruleId: string }) => each.ruleId === "PYSEC-2023-192");
+    expect(finding.location).toMatchObject({ path: "deploy/web.yaml", startLine: 8 });
+    expect(finding.target).toBe(`image/${registry.host}/shop/web`);
   });
 
   it("names every repository tried and how to mirror when none answers and nothing is cached", async () => {

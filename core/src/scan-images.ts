@@ -3,14 +3,16 @@ import { UserError } from "./errors.js";
 import {
   type ImageInventory,
   type ImageInventoryOptions,
+  imageName,
   imageSourceFile,
   imageTargetId,
   inventoryImage,
 } from "./image/inventory-image.js";
 import { defaultCacheDir } from "./image/layers/index.js";
+import type { ImageLocations } from "./manifests/image-locations.js";
 import { matchPackages } from "./match/index.js";
 import { vulnerabilityFindings, vulnerabilityRule } from "./match/to-findings.js";
-import type { Finding, ImageSummary, RuleDescriptor, ScanIssue, ScanTarget } from "./model/index.js";
+import type { Finding, ImageSummary, Location, RuleDescriptor, ScanIssue, ScanTarget } from "./model/index.js";
 import { relativePath } from "./paths.js";
 import { DEFAULT_DB_REPOSITORY, openOnlineDatabase, resolveDatabase, type VulnerabilityDatabase } from "./vulndb/index.js";
 
@@ -48,11 +50,17 @@ const DATABASE_ISSUE_PATH = "vulnerability database";
  * only when there are images). An image that cannot be read is an error and the others go on;
  * a database that cannot be had is one error, and the inventories are still reported.
  */
+/** Where findings about an image go: the manifest line that deploys it, else its file in the repository. */
+export interface ImagePlacement {
+  sourceRoot: string;
+  manifests: ImageLocations;
+}
+
 export async function scanImages(
   refs: readonly string[],
   options: ImageInventoryOptions,
   vulnerabilities: VulnerabilityOptions,
-  sourceRoot: string,
+  placement: ImagePlacement,
 ): Promise<ScannedImages> {
   const scanned: ScannedImages = { targets: [], summaries: [], findings: [], rules: [], errors: [], warnings: [] };
   if (refs.length === 0) return scanned;
@@ -64,7 +72,7 @@ export async function scanImages(
       const image = await inventoryOrError(ref, options, scanned);
       if (!image || !enabled) continue;
       const source = database ?? (await onlineDatabaseFor(image, vulnerabilities.osvApi as string, scanned));
-      if (source) matchImage(image, source, { ...vulnerabilities, sourceRoot }, scanned);
+      if (source) matchImage(image, source, vulnerabilities, locationOf(image.ref, placement), scanned);
     }
   } finally {
     database?.close();
@@ -123,17 +131,24 @@ function inventoryOrError(ref: string, options: ImageInventoryOptions, scanned: 
   });
 }
 
+function locationOf(ref: string, placement: ImagePlacement): Location | undefined {
+  const name = imageName(ref);
+  const deployed = name && placement.manifests.of(name);
+  if (deployed) return deployed;
+  const file = imageSourceFile(ref);
+  return file === undefined ? undefined : { path: relativePath(placement.sourceRoot, resolve(file)), startLine: 1 };
+}
+
 function matchImage(
   image: ImageInventory,
   database: VulnerabilityDatabase,
-  options: VulnerabilityOptions & { sourceRoot: string },
+  options: VulnerabilityOptions,
+  location: Location | undefined,
   scanned: ScannedImages,
 ): void {
   const { matches, notes } = matchPackages(image.packages, image.os, database, { onlyFixed: options.onlyFixed ?? false });
   for (const note of notes) scanned.warnings.push({ path: image.ref, message: note });
   // Loops, not push(...items): an image can have tens of thousands of matches.
-  const file = imageSourceFile(image.ref);
-  const location = file === undefined ? undefined : { path: relativePath(options.sourceRoot, resolve(file)), startLine: 1 };
   for (const finding of vulnerabilityFindings(image, matches, location)) scanned.findings.push(finding);
   const described = new Set(scanned.rules.map((rule) => rule.id));
   for (const match of matches) {

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { UserError } from "./errors.js";
 import { evaluateGate } from "./gate/index.js";
 import type { Platform } from "./image/types.js";
+import { ImageLocations } from "./manifests/image-locations.js";
 import { loadInputs, STDIN_PATH } from "./manifests/inputs.js";
 import { toWorkloads } from "./manifests/workloads.js";
 import type { FailOn, Finding, KindCount, RuleDescriptor, ScanIssue, ScanReport, ScanTarget } from "./model/index.js";
@@ -60,6 +61,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const findings: Finding[] = [];
   const errors: ScanIssue[] = [];
   const warnings: ScanIssue[] = [];
+  const imageLocations = new ImageLocations();
   const totals = { resources: 0, nonKubernetesDocuments: 0, unknownKinds: [] as KindCount[] };
 
   for (const loaded of inputs) {
@@ -73,11 +75,13 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     totals.nonKubernetesDocuments += loaded.nonKubernetesDocuments;
     totals.unknownKinds.push(...loaded.unknownKinds);
     const context = { resources: loaded.resources, workloads: toWorkloads(loaded.resources), options: ruleOptions };
+    imageLocations.add(context.workloads);
     for (const finding of runRules(rules, context, target.id)) findings.push(finding);
   }
 
   const imageOptions = { platform: options.platform, cacheDir: options.cacheDir, registry: options.registry };
-  const images = await scanImages(options.images ?? [], imageOptions, options.vulnerabilities ?? {}, sourceRoot);
+  const placement = { sourceRoot, manifests: imageLocations };
+  const images = await scanImages(options.images ?? [], imageOptions, options.vulnerabilities ?? {}, placement);
   targets.push(...images.targets);
   errors.push(...images.errors);
   warnings.push(...images.warnings);

@@ -4,7 +4,7 @@ import { excerptForAnalyzers, inventoryOf, WANTED_POLICY, wantedByAnalyzers } fr
 import type { RegistrySettings } from "../registry/settings.js";
 import { plural } from "../report/format.js";
 import { walkLayers } from "./layers/index.js";
-import { openImageSource, parseImageReference } from "./sources/index.js";
+import { type DockerReference, openImageSource, parseImageReference } from "./sources/index.js";
 import type { Platform } from "./types.js";
 
 /** What an image holds: where it came from, its OS and every package, and what was skipped. */
@@ -65,6 +65,13 @@ export function imageSourceFile(ref: string): string | undefined {
   const parsed = parseImageReference(ref);
   if (parsed.transport === "oci") return join(parsed.path, "index.json");
   return "path" in parsed ? parsed.path : undefined;
+}
+
+/** The registry name an image reference carries (a registry or daemon image, a named docker-archive image). */
+export function imageName(ref: string): DockerReference | undefined {
+  const parsed = parseImageReference(ref);
+  if ("name" in parsed) return parsed.name;
+  return parsed.transport === "docker-archive" ? parsed.image : undefined;
 }
 
 /**

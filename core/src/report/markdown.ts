@@ -17,7 +17,7 @@ const SEVERITY_LABEL: Record<Severity, string> = {
 /** The summary posted to job summaries and pull request comments. */
 export function renderMarkdown(report: ScanReport, options: MarkdownOptions = {}): string {
   const maxFindings = options.maxFindings ?? 50;
-  const { verdict, summary } = report;
+  const { verdict } = report;
   const lines = [
     heading(report),
     "",

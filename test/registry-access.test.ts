@@ -12,8 +12,7 @@ import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
 import {
   freePort,
-  HTPASSWD_BINARY,
-  REGISTRY_BINARY,
+  registryPartsAvailable,
   startFaultProxy,
   startRegistry,
   startRoutingProxy,
@@ -22,9 +21,7 @@ import {
 } from "./support/registry.js";
 import { pushImage, pushLayer, tarOf } from "./support/registry-images.js";
 
-const INSTALL = "apt-get install -y docker-registry apache2-utils";
-const registryHere =
-  realPartAvailable("docker-registry", REGISTRY_BINARY, INSTALL) && realPartAvailable("htpasswd", HTPASSWD_BINARY, INSTALL);
+const registryHere = registryPartsAvailable();
 const TINYPROXY = "/usr/bin/tinyproxy";
 const tinyproxyHere = realPartAvailable("tinyproxy", TINYPROXY, "apt-get install -y tinyproxy-bin");
 

@@ -16,8 +16,7 @@ import { tempTree } from "./support/files.js";
 import { realPartAvailable } from "./support/real-parts.js";
 import {
   type FaultProxy,
-  HTPASSWD_BINARY,
-  REGISTRY_BINARY,
+  registryPartsAvailable,
   startFaultProxy,
   startRegistry,
   startTokenServer,
@@ -26,9 +25,7 @@ import {
 } from "./support/registry.js";
 import { ARCH_FILE, json, type Pushed, pushImage, tarOf } from "./support/registry-images.js";
 
-const INSTALL = "apt-get install -y docker-registry apache2-utils";
-const registryHere =
-  realPartAvailable("docker-registry", REGISTRY_BINARY, INSTALL) && realPartAvailable("htpasswd", HTPASSWD_BINARY, INSTALL);
+const registryHere = registryPartsAvailable();
 const ALPINE = "../shared/images/alpine-311.docker-archive.tar.gz";
 const alpineHere = realPartAvailable("the shared Alpine 3.11 image", ALPINE, "check out ../shared beside the repository", "read");
 const skopeoHere = realPartAvailable("skopeo", "/usr/bin/skopeo", "apt-get install -y skopeo");

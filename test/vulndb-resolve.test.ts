@@ -9,19 +9,9 @@ import { DEFAULT_DB_REPOSITORY, databaseCacheDir, type ResolveOptions, resolveDa
 import type { Advisory } from "../core/src/vulndb/types.js";
 import { userErrorOf } from "./support/errors.js";
 import { tempTree } from "./support/files.js";
-import { realPartAvailable } from "./support/real-parts.js";
-import {
-  type FaultProxy,
-  HTPASSWD_BINARY,
-  REGISTRY_BINARY,
-  startFaultProxy,
-  startRegistry,
-  type TestRegistry,
-} from "./support/registry.js";
+import { type FaultProxy, registryPartsAvailable, startFaultProxy, startRegistry, type TestRegistry } from "./support/registry.js";
 
-const INSTALL = "apt-get install -y docker-registry apache2-utils";
-const registryHere =
-  realPartAvailable("docker-registry", REGISTRY_BINARY, INSTALL) && realPartAvailable("htpasswd", HTPASSWD_BINARY, INSTALL);
+const registryHere = registryPartsAvailable();
 const EMPTY_HOME = { DOCKER_CONFIG: "/nonexistent-portcullis-docker-config", PATH: process.env.PATH };
 const QUICK = { env: EMPTY_HOME, retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 50 } };
 const NOW = new Date("2026-06-10T12:00:00Z");

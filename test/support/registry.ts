@@ -7,9 +7,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempTree } from "./files.js";
 import { loadOpenApiChecker } from "./openapi.js";
+import { realPartAvailable } from "./real-parts.js";
 
 export const REGISTRY_BINARY = "/usr/bin/docker-registry";
 export const HTPASSWD_BINARY = "/usr/bin/htpasswd";
+const REGISTRY_INSTALL = "apt-get install -y docker-registry apache2-utils";
+
+/** Whether Debian's docker-registry and htpasswd are here (skips with the reason off CI; fails under CI=true). */
+export function registryPartsAvailable(): boolean {
+  return (
+    realPartAvailable("docker-registry", REGISTRY_BINARY, REGISTRY_INSTALL) &&
+    realPartAvailable("htpasswd", HTPASSWD_BINARY, REGISTRY_INSTALL)
+  );
+}
 const READY_TIMEOUT_MS = 15_000;
 
 /** A running Debian `docker-registry` (distribution 2.8) on a loopback port. */

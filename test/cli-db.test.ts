@@ -65,6 +65,14 @@ describe.skipIf(!sharedHere)("portcullis db build and info", () => {
     }
   });
 
+  it("reports a missing --db directory as the one error, and asks no one else about the packages", () => {
+    const result = runCli(["scan", "--image", SAMPLE_IMAGE, "--db", join(tempTree(), "missing"), "--format", "json"], { env: cleanEnv() });
+    expect(result.status).toBe(2);
+    const report = JSON.parse(result.stdout);
+    expect(report.errors).toEqual([{ path: "vulnerability database", message: expect.stringMatching(/missing does not exist/) }]);
+    expect(report.inventory.images).toHaveLength(1);
+  });
+
   it("refuses a database written by a newer portcullis, saying to upgrade", () => {
     const newer = join(tempTree(), "db");
     runCli(["db", "build", "--osv", URLLIB3, "--out", newer]);

@@ -45,17 +45,17 @@ export interface ScannedImages {
 
 const DATABASE_ISSUE_PATH = "vulnerability database";
 
-/**
- * Each image is its own target: inventoried, then matched against the database (opened once,
- * only when there are images). An image that cannot be read is an error and the others go on;
- * a database that cannot be had is one error, and the inventories are still reported.
- */
 /** Where findings about an image go: the manifest line that deploys it, else its file in the repository. */
 export interface ImagePlacement {
   sourceRoot: string;
   manifests: ImageLocations;
 }
 
+/**
+ * Each image is its own target: inventoried, then matched against the database (opened once,
+ * only when there are images). An image that cannot be read is an error and the others go on;
+ * a database that cannot be had is one error, and the inventories are still reported.
+ */
 export async function scanImages(
   refs: readonly string[],
   options: ImageInventoryOptions,
@@ -71,7 +71,8 @@ export async function scanImages(
     for (const ref of refs) {
       const image = await inventoryOrError(ref, options, scanned);
       if (!image || !enabled) continue;
-      const source = database ?? (await onlineDatabaseFor(image, vulnerabilities.osvApi as string, scanned));
+      // Online only when asked: a database that could not be had must not send the packages elsewhere.
+      const source = offline ? database : await onlineDatabaseFor(image, vulnerabilities.osvApi as string, scanned);
       if (source) matchImage(image, source, vulnerabilities, locationOf(image.ref, placement), scanned);
     }
   } finally {

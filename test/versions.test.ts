@@ -237,31 +237,6 @@ describe("hostile versions", () => {
   });
 });
 
-describe.skipIf(!sharedHere)("speed", () => {
-  it("logs comparisons per second for dpkg and pep440 on real version pairs", () => {
-    for (const [file, ecosystem] of [
-      ["debian-versions-generated.txt", "Debian"],
-      ["pypi-versions-generated.txt", "PyPI"],
-    ] as const) {
-      const pairs = readFileSync(resolve(SHARED, "versions", file), "utf8")
-        .split("\n")
-        .map((line) => line.split(" "))
-        .filter((parts): parts is [string, string, string] => parts.length === 3);
-      // Matching compares one installed version against many bounds, so repeat a working set.
-      const working = pairs.slice(0, 500);
-      let comparisons = 0;
-      const started = performance.now();
-      while (comparisons < 200_000) {
-        for (const [a, , b] of working) compareVersions(ecosystem, a, b);
-        comparisons += working.length;
-      }
-      const perSecond = Math.round(comparisons / ((performance.now() - started) / 1000));
-      console.log(`${ecosystem}: ${perSecond.toLocaleString("en")} comparisons/second (${comparisons} over ${working.length} real pairs)`);
-      expect(perSecond).toBeGreaterThan(0);
-    }
-  });
-});
-
 describe("each scheme knows its own grammar", () => {
   const cases: [ecosystem: string, valid: string, invalid: string][] = [
     ["Debian:12", "1:2.36-9+deb12u4", "bad-version"],

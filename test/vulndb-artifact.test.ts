@@ -48,6 +48,10 @@ async function tarOf(members: Member[]): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+async function gzippedTar(members: Member[]): Promise<Buffer> {
+  return gzipSync(await tarOf(members));
+}
+
 /** A ustar header for a regular file that claims `size` bytes (none follow). */
 function lyingHeader(name: string, size: number): Buffer {
   const header = Buffer.alloc(512);
@@ -245,71 +249,45 @@ describe.skipIf(!registryHere || !vulndataHere)("the database as an OCI artifact
     beforeAll(() => {
       metadataBytes = readFileSync(join(source, "metadata.json"));
     });
+    /** A layer of metadata.json, then `member`. */
+    const withMetadata = (member: Member) => () => gzippedTar([{ name: "metadata.json", content: metadataBytes }, member]);
     const cases: { what: string; layer: () => Promise<Buffer>; refused: string }[] = [
       {
         what: "a path that climbs out",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: metadataBytes },
-              { name: "../escape", content: Buffer.from("x") },
-            ]),
-          ),
+        layer: withMetadata({ name: "../escape", content: Buffer.from("x") }),
         refused: 'archive entry "../escape" is not a database file',
       },
       {
         what: "an absolute path",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: metadataBytes },
-              { name: "/tmp/escape", content: Buffer.from("x") },
-            ]),
-          ),
+        layer: withMetadata({ name: "/tmp/escape", content: Buffer.from("x") }),
         refused: 'archive entry "/tmp/escape" is not a database file',
       },
       {
         what: "a symbolic link in a database file's place",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: metadataBytes },
-              { name: "packages.bin", type: "symlink", linkname: "/etc/passwd" },
-            ]),
-          ),
+        layer: withMetadata({ name: "packages.bin", type: "symlink", linkname: "/etc/passwd" }),
         refused: 'archive entry "packages.bin" is a symlink, not a regular file',
       },
       {
         what: "a hard link",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: metadataBytes },
-              { name: "index.tsv", type: "link", linkname: "metadata.json" },
-            ]),
-          ),
+        layer: withMetadata({ name: "index.tsv", type: "link", linkname: "metadata.json" }),
         refused: 'archive entry "index.tsv" is a link, not a regular file',
       },
       {
         what: "data before metadata.json",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "packages.bin", content: Buffer.from("x") },
-              { name: "metadata.json", content: metadataBytes },
-            ]),
-          ),
+        layer: () =>
+          gzippedTar([
+            { name: "packages.bin", content: Buffer.from("x") },
+            { name: "metadata.json", content: metadataBytes },
+          ]),
         refused: 'archive entry "packages.bin" comes before metadata.json, which must be first',
       },
       {
         what: "a file given twice",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: metadataBytes },
-              { name: "metadata.json", content: metadataBytes },
-            ]),
-          ),
+        layer: () =>
+          gzippedTar([
+            { name: "metadata.json", content: metadataBytes },
+            { name: "metadata.json", content: metadataBytes },
+          ]),
         refused: 'archive entry "metadata.json" comes twice',
       },
       {
@@ -344,26 +322,22 @@ describe.skipIf(!registryHere || !vulndataHere)("the database as an OCI artifact
         what: "metadata.json of a newer schema",
         layer: async () => {
           const newer = Buffer.from(JSON.stringify({ ...JSON.parse(metadataBytes.toString("utf8")), schemaVersion: 7 }));
-          return gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: newer },
-              { name: "packages.bin", content: Buffer.alloc(10) },
-            ]),
-          );
+          return gzippedTar([
+            { name: "metadata.json", content: newer },
+            { name: "packages.bin", content: Buffer.alloc(10) },
+          ]);
         },
         refused: "was built by a newer portcullis (schema 7; this one reads 1): upgrade portcullis",
       },
       {
         what: "files that do not match metadata.json",
-        layer: async () =>
-          gzipSync(
-            await tarOf([
-              { name: "metadata.json", content: metadataBytes },
-              { name: "dictionary.bin", content: readFileSync(join(source, "dictionary.bin")) },
-              { name: "index.tsv", content: readFileSync(join(source, "index.tsv")) },
-              { name: "packages.bin", content: Buffer.alloc(readFileSync(join(source, "packages.bin")).length) },
-            ]),
-          ),
+        layer: () =>
+          gzippedTar([
+            { name: "metadata.json", content: metadataBytes },
+            { name: "dictionary.bin", content: readFileSync(join(source, "dictionary.bin")) },
+            { name: "index.tsv", content: readFileSync(join(source, "index.tsv")) },
+            { name: "packages.bin", content: Buffer.alloc(readFileSync(join(source, "packages.bin")).length) },
+          ]),
         refused: "packages.bin does not match its checksum in metadata.json",
       },
     ];
@@ -382,7 +356,7 @@ describe.skipIf(!registryHere || !vulndataHere)("the database as an OCI artifact
   });
 
   it("refuses a newer schema named in the manifest before downloading anything", async () => {
-    await pushLayer(client, "newer/db", gzipSync(await tarOf([])), "2");
+    await pushLayer(client, "newer/db", await gzippedTar([]), "2");
     const started = Date.now();
     const message = await userErrorOf(() => pullDatabase(`${proxy.host}/newer/db:1`, tempTree(), OPTIONS));
     expect(message).toBe(
@@ -392,7 +366,7 @@ describe.skipIf(!registryHere || !vulndataHere)("the database as an OCI artifact
   });
 
   it("refuses an image that is not a database, and a push to a digest", async () => {
-    const layer = gzipSync(await tarOf([{ name: "etc/os-release", content: Buffer.from("ID=test\n") }]));
+    const layer = await gzippedTar([{ name: "etc/os-release", content: Buffer.from("ID=test\n") }]);
     await client.putBlob("plain/image", layer);
     const config = Buffer.from(JSON.stringify({ os: "linux", architecture: "amd64", rootfs: { type: "layers", diff_ids: [] } }));
     await client.putBlob("plain/image", config);

@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import { parseKubernetesVersion, parsePssVersion } from "../config/versions.js";
 import { UserError } from "../errors.js";
-import { defaultCacheDir } from "../image/layers/index.js";
 import { parsePlatform } from "../image/sources/index.js";
 import type { Platform } from "../image/types.js";
 import { SBOM_FORMATS, type SbomFormat } from "../inventory/sbom/formats.js";
@@ -14,6 +13,7 @@ import type { VulnerabilityOptions } from "../scan-images.js";
 import { DEFAULT_OSV_API_ENDPOINT } from "../vulndb/online/index.js";
 import { DEFAULT_DB_REPOSITORY } from "../vulndb/resolve.js";
 import { DB_USAGE, type DbCommand, parseDbCommand } from "./db-command.js";
+import { cacheOption, parseChoice, passwordFromStdin, registrySettings } from "./option-values.js";
 
 /** `-` means standard output. */
 export const STDOUT = "-";
@@ -242,51 +242,15 @@ function vulnerabilityOptions(values: Values): VulnerabilityOptions {
 }
 
 /** `48`, `48h` or `2d` → hours. */
-export function parseHours(flag: string, value: string): number {
+function parseHours(flag: string, value: string): number {
   const match = /^(\d+(?:\.\d+)?)([hd]?)$/.exec(value.trim());
   if (!match) throw new UserError(`${flag} "${value}" is not a duration.`, "Write hours or days, e.g. 48, 48h or 2d.");
   return Number(match[1]) * (match[2] === "d" ? 24 : 1);
 }
 
-export function registrySettings(values: Values): RegistrySettings {
-  const hasPassword = values.password !== undefined || values["password-stdin"] === true;
-  if (values.username === undefined && hasPassword)
-    throw new UserError("a registry password was given without --username.", "Give --username USER with it.");
-  if (values.username !== undefined && !hasPassword)
-    throw new UserError("--username was given without a password.", "Add --password-stdin and pipe the password in.");
-  if (values.password !== undefined && values["password-stdin"])
-    throw new UserError("--password and --password-stdin were both given.", "Give one of them.");
-  return {
-    ...(values.username !== undefined && { username: values.username }),
-    ...(values.password !== undefined && { password: values.password }),
-    ...(values["insecure-registry"] !== undefined && { insecureRegistries: values["insecure-registry"] }),
-  };
-}
-
-/** Standard input holds the password, so it cannot also hold manifests. */
-export function passwordFromStdin(values: Values, paths: readonly string[]): boolean {
-  if (!values["password-stdin"]) return false;
-  if (paths.includes("-"))
-    throw new UserError(
-      '--password-stdin and the path "-" both want standard input.',
-      "Pass the manifests as files, or the password in env PORTCULLIS_REGISTRY_PASSWORD.",
-    );
-  return true;
-}
-
-/** The layer cache is on unless --no-cache: a rescan of images sharing layers is then nearly free. */
-export function cacheOption(values: Values): { cacheDir?: string } {
-  return values["no-cache"] ? {} : { cacheDir: values["cache-dir"] ?? defaultCacheDir() };
-}
-
 function versionOrExplain<T>(flag: string, value: string, parsed: T | undefined, example: string): T {
   if (parsed === undefined) throw new UserError(`${flag} "${value}" is not a Kubernetes version.`, `Write it like ${example}.`);
   return parsed;
-}
-
-export function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new UserError(`${flag} "${value}" is not one of the choices.`, `Use one of: ${choices.join(", ")}.`);
 }
 
 function parseOrExplain(argv: readonly string[]) {

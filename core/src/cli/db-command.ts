@@ -2,7 +2,8 @@ import { UserError } from "../errors.js";
 import { defaultCacheDir } from "../image/layers/index.js";
 import type { RegistrySettings } from "../registry/settings.js";
 import type { BuildOptions } from "../vulndb/index.js";
-import { cacheOption, parseChoice, passwordFromStdin, registrySettings, type Values } from "./args.js";
+import type { Values } from "./args.js";
+import { cacheOption, parseChoice, passwordFromStdin, registrySettings } from "./option-values.js";
 
 export const DB_INFO_FORMATS = ["table", "json"] as const;
 

@@ -67,7 +67,7 @@ async function newestCachedDir(cacheDir: string): Promise<string> {
 
 function describe(metadata: DatabaseMetadata): string {
   const ecosystems = Object.keys(metadata.ecosystems).length;
-  return `${`${metadata.totals.advisories} ${metadata.totals.advisories === 1 ? "advisory" : "advisories"}`} for ${plural(metadata.totals.packages, "package")} in ${plural(ecosystems, "ecosystem")}`;
+  return `${metadata.totals.advisories} ${metadata.totals.advisories === 1 ? "advisory" : "advisories"} for ${plural(metadata.totals.packages, "package")} in ${plural(ecosystems, "ecosystem")}`;
 }
 
 /** What ingestion skipped, so that a feed that lost records does not go unnoticed. */

@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative, sep } from "node:path";
 import { UserError } from "../errors.js";
@@ -108,9 +109,9 @@ class Walker {
     this.noteRenderable(dir, input, entries);
     for (const name of entries) {
       if (SKIPPED_DIRECTORIES.has(name)) continue;
-      const entryPath = await this.follow(join(dir, name), root, input);
-      if (!entryPath) continue;
-      const info = await stat(entryPath).catch(() => undefined);
+      const entry = await this.follow(join(dir, name), root, input);
+      if (!entry) continue;
+      const { path: entryPath, info } = entry;
       if (info?.isDirectory()) {
         await this.walk(entryPath, root, input);
       } else if (info?.isFile() && MANIFEST_EXTENSIONS.has(extname(name).toLowerCase()) && !this.seen.has(entryPath)) {
@@ -125,16 +126,19 @@ class Walker {
     if (entries.includes(CHART_FILE_NAME)) this.discovery.charts.push({ path: dir, input });
   }
 
-  /** The real path of an entry, or undefined (and a note in `skipped`) for a link not followed. */
-  private async follow(entryPath: string, root: string, input: string): Promise<string | undefined> {
-    let info: Awaited<ReturnType<typeof lstat>>;
+  /**
+   * The real path of an entry and what it is (undefined when that cannot be read), or
+   * undefined (and a note in `skipped`) for a link not followed.
+   */
+  private async follow(entryPath: string, root: string, input: string): Promise<{ path: string; info: Stats | undefined } | undefined> {
+    let info: Stats;
     try {
       info = await lstat(entryPath);
     } catch (error) {
       this.skip(entryPath, input, `cannot be read (${codeOf(error)})`, "error");
       return undefined;
     }
-    if (!info.isSymbolicLink()) return entryPath;
+    if (!info.isSymbolicLink()) return { path: entryPath, info };
     const pointsTo = await readlink(entryPath).catch(() => "?");
     let target: string;
     try {
@@ -163,7 +167,7 @@ class Walker {
       );
       return undefined;
     }
-    return target;
+    return { path: target, info: await stat(target).catch(() => undefined) };
   }
 
   private skip(path: string, input: string, reason: string, severity: SkippedEntry["severity"]): void {

@@ -37,7 +37,7 @@ import { anchorDocument, readSmallFile, SourceFiles, searchFiles } from "./rende
 /** The scan path that means standard input. */
 export const STDIN_PATH = "-";
 /** The file name findings in standard input are reported under. */
-export const STDIN_DISPLAY = "<stdin>";
+const STDIN_DISPLAY = "<stdin>";
 
 export interface InputOptions {
   /** Paths in reports are relative to this directory. */

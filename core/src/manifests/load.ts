@@ -1,8 +1,12 @@
 import { createReadStream } from "node:fs";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type YAMLError } from "yaml";
 import type { KindCount, ScanIssue } from "../model/index.js";
+import { isRecord } from "../records.js";
 import { isBuiltInKind, isListKind } from "./kinds.js";
 import type { FieldPath, PositionedDocument } from "./positions.js";
+
+/** Re-exported: the rules and renderers read manifest objects with it. */
+export { isRecord };
 
 /** More aliases than this in one document is treated as an alias ("billion laughs") bomb. */
 const MAX_ALIAS_COUNT = 1000;
@@ -351,8 +355,4 @@ function addKind(counts: Map<string, KindCount>, apiVersion: string, kind: strin
   const entry = counts.get(key) ?? { apiVersion, kind, count: 0 };
   entry.count += amount;
   counts.set(key, entry);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

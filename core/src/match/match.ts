@@ -1,11 +1,12 @@
 import type { InventoryPackage, OsInfo } from "../inventory/types.js";
 import { bySeverityDescending } from "../model/severity.js";
 import { versionSchemeFor } from "../versions/index.js";
+import { compareStrings } from "../versions/order.js";
 import type { VulnerabilityDatabase } from "../vulndb/db/index.js";
 import type { Advisory, AffectedPackage } from "../vulndb/types.js";
 import { isAffected } from "./affected.js";
 import { EcosystemCatalog, type Lookup, lookupFor } from "./lookup.js";
-import { type Finding, type Hit, mergeHits } from "./merge.js";
+import { type Hit, mergeHits, type SharedMatch } from "./merge.js";
 import { MatchNotes } from "./notes.js";
 import type { MatchOptions, MatchResult, VulnerabilityMatch } from "./types.js";
 
@@ -26,7 +27,7 @@ export function matchPackages(
   const notes = new MatchNotes();
   const advisories = new AdvisoryCache(db);
   // Binary packages built from one source share its lookup, evaluation and findings.
-  const findingsByLookup = new Map<string, Finding[]>();
+  const findingsByLookup = new Map<string, SharedMatch[]>();
   const matches: VulnerabilityMatch[] = [];
   for (const found of packages) {
     const lookup = lookupFor(found, os, catalog);
@@ -75,7 +76,7 @@ class AdvisoryCache {
 }
 
 /** The package's findings, most severe first, then by id. */
-function findingsFor(lookup: Lookup, advisories: AdvisoryCache, notes: MatchNotes): Finding[] {
+function findingsFor(lookup: Lookup, advisories: AdvisoryCache, notes: MatchNotes): SharedMatch[] {
   const hits: Hit[] = [];
   const unaffecting: Advisory[] = [];
   for (const query of lookup.queries) {
@@ -93,7 +94,7 @@ function findingsFor(lookup: Lookup, advisories: AdvisoryCache, notes: MatchNote
     }
   }
   return mergeHits(hits, unaffecting, lookup.ecosystem, versionSchemeFor(lookup.ecosystem)).sort(
-    (a, b) => bySeverityDescending(a.severity, b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) => bySeverityDescending(a.severity, b.severity) || compareStrings(a.id, b.id),
   );
 }
 

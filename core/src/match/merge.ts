@@ -1,4 +1,5 @@
 import { baseEcosystem, type VersionScheme } from "../versions/index.js";
+import { compareStrings } from "../versions/order.js";
 import { canonicalCveId } from "../vulndb/enrich/cve-id.js";
 import { earliestAdded, highestScore } from "../vulndb/enrich/join.js";
 import type { Advisory, UnfixedState, VendorRating } from "../vulndb/types.js";
@@ -17,7 +18,7 @@ export interface Hit {
 }
 
 /** A match before it is tied to a package: several packages built from one source share it. */
-export type Finding = Omit<VulnerabilityMatch, "package">;
+export type SharedMatch = Omit<VulnerabilityMatch, "package">;
 
 /**
  * Each ecosystem's own advisory databases, by id prefix: their advisories are the most specific
@@ -48,9 +49,11 @@ const HOME_PREFIXES: Record<string, readonly string[]> = {
  * the vulnerability's whatever the version), and give the finding nothing else. `ecosystem`
  * is the package's, `scheme` orders its versions.
  */
-export function mergeHits(hits: readonly Hit[], unaffecting: readonly Advisory[], ecosystem: string, scheme: VersionScheme): Finding[] {
+export function mergeHits(hits: readonly Hit[], unaffecting: readonly Advisory[], ecosystem: string, scheme: VersionScheme): SharedMatch[] {
   if (hits.length === 0) return [];
-  const ranked = [...hits].sort((a, b) => rank(a.advisory, ecosystem) - rank(b.advisory, ecosystem) || compareIds(a, b));
+  const ranked = [...hits].sort(
+    (a, b) => rank(a.advisory, ecosystem) - rank(b.advisory, ecosystem) || compareStrings(a.advisory.id, b.advisory.id),
+  );
   return groupsOf(ranked, unaffecting).map(({ hits: group, names }) => findingOf(group, names, scheme));
 }
 
@@ -60,10 +63,6 @@ function rank(advisory: Advisory, ecosystem: string): number {
   if (advisory.source !== "osv" || HOME_PREFIXES[baseEcosystem(ecosystem)]?.includes(prefix)) return 0;
   if (prefix === "GHSA") return 1;
   return canonicalCveId(advisory.id) ? 3 : 2;
-}
-
-function compareIds(a: Hit, b: Hit): number {
-  return a.advisory.id < b.advisory.id ? -1 : a.advisory.id > b.advisory.id ? 1 : 0;
 }
 
 /**
@@ -122,7 +121,7 @@ function groupsOf(ranked: Hit[], unaffecting: readonly Advisory[]): Group[] {
   return [...groups.values()].filter((group) => group.hits.length > 0);
 }
 
-function findingOf(group: Hit[], names: string[], scheme: VersionScheme): Finding {
+function findingOf(group: Hit[], names: string[], scheme: VersionScheme): SharedMatch {
   const [primary] = group as [Hit, ...Hit[]];
   const id = primary.advisory.id;
   const fixedVersion = smallestFix(group, scheme);
@@ -169,7 +168,7 @@ function aliasesOf(names: string[], id: string): string[] {
   }
   byKey.delete(idKey(id));
   const isCve = (alias: string) => canonicalCveId(alias) !== undefined;
-  return [...byKey.values()].sort((a, b) => Number(isCve(b)) - Number(isCve(a)) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...byKey.values()].sort((a, b) => Number(isCve(b)) - Number(isCve(a)) || compareStrings(a, b));
 }
 
 function distinct(values: string[]): string[] {

@@ -10,6 +10,7 @@ import {
   IDENTITY_TOKEN_USER,
   type RegistryCredential,
 } from "./credentials.js";
+import { readLimited } from "./http.js";
 import { resumableBody } from "./resumable.js";
 import { fetchWithRetry, type RetryOptions } from "./retry.js";
 
@@ -53,19 +54,8 @@ function ownMediaType(bytes: Buffer): string {
 }
 
 /** A response body read whole, refused beyond `limit` bytes. */
-async function readLimited(response: Response, limit: number, what: string): Promise<Buffer> {
-  if (Number(response.headers.get("content-length")) > limit) {
-    await response.body?.cancel();
-    throw new UserError(`${what} is larger than ${limit} bytes; refusing to read it whole`);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of response.body ?? []) {
-    total += chunk.length;
-    if (total > limit) throw new UserError(`${what} is larger than ${limit} bytes; refusing to read it whole`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
+function readBody(response: Response, limit: number, what: string): Promise<Buffer> {
+  return readLimited(response, limit, () => new UserError(`${what} is larger than ${limit} bytes; refusing to read it whole`));
 }
 
 /**
@@ -103,7 +93,7 @@ export class RegistryClient {
         "pull",
         what,
       );
-      const bytes = await readLimited(response, limit, this.name(what));
+      const bytes = await readBody(response, limit, this.name(what));
       const expected = reference.includes(":") ? reference : (response.headers.get("docker-content-digest") ?? undefined);
       if (expected) verifyDigest(bytes, expected, this.name(what));
       const mediaType = response.headers.get("content-type")?.split(";")[0]?.trim() || ownMediaType(bytes);
@@ -115,7 +105,7 @@ export class RegistryClient {
   async readBlob(repository: string, digest: string, limit: number): Promise<Buffer> {
     const what = `blob ${digest} of ${repository}`;
     return this.guard(async () =>
-      readLimited(await this.send("GET", repository, `blobs/${digest}`, {}, "pull", what), limit, this.name(what)),
+      readBody(await this.send("GET", repository, `blobs/${digest}`, {}, "pull", what), limit, this.name(what)),
     );
   }
 

@@ -38,3 +38,23 @@ export async function httpFetch(url: string, init: RequestInit): Promise<Respons
   });
   return (await proxiedFetch)(url, init);
 }
+
+/**
+ * A response body read whole, refused past `limit` bytes (by its Content-Length, or as it
+ * arrives) with the caller's own error: a hostile or broken server must not make us buffer
+ * gigabytes. Leaving the loop, by the limit or a failure, cancels the rest of the body.
+ */
+export async function readLimited(response: Response, limit: number, tooLarge: () => Error): Promise<Buffer> {
+  if (Number(response.headers.get("content-length")) > limit) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of response.body ?? []) {
+    total += chunk.length;
+    if (total > limit) throw tooLarge();
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}

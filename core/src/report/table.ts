@@ -1,4 +1,4 @@
-import type { Finding, ScanReport, Severity } from "../model/index.js";
+import type { Finding, ScanIssue, ScanReport, Severity } from "../model/index.js";
 import { countBySeverity, describeImage, formatIssue, plural, scannedScope, sortByPosition } from "./format.js";
 
 export interface TableOptions {
@@ -37,16 +37,10 @@ export function renderTable(report: ScanReport, options: TableOptions = {}): str
     for (const finding of findings) lines.push(...findingLines(finding, width, paint));
     lines.push("");
   }
-  if (report.errors.length > 0) {
-    lines.push(paint(["bold", "red"], `Could not scan ${plural(report.errors.length, "input")}:`));
-    for (const issue of report.errors) lines.push(...wrap(formatIssue(issue), width - 2).map((line) => `  ${line}`));
-    lines.push("");
-  }
-  if (report.warnings.length > 0) {
-    lines.push(paint(["bold", "yellow"], `${plural(report.warnings.length, "warning")}:`));
-    for (const issue of report.warnings) lines.push(...wrap(formatIssue(issue), width - 2).map((line) => `  ${line}`));
-    lines.push("");
-  }
+  if (report.errors.length > 0)
+    pushIssues(lines, paint(["bold", "red"], `Could not scan ${plural(report.errors.length, "input")}:`), report.errors, width);
+  if (report.warnings.length > 0)
+    pushIssues(lines, paint(["bold", "yellow"], `${plural(report.warnings.length, "warning")}:`), report.warnings, width);
   lines.push(...summaryLines(report, width));
   lines.push(verdictLine(report, width, paint));
   return `${lines.join("\n")}\n`;
@@ -83,6 +77,13 @@ function summaryLines(report: ScanReport, width: number): string[] {
     lines.push(`Skipped ${plural(summary.nonKubernetesDocuments, "document")} that are not Kubernetes objects.`);
   }
   return lines;
+}
+
+/** The heading, each issue indented under it, then a blank line; a loop, as an image can have very many. */
+function pushIssues(lines: string[], heading: string, issues: readonly ScanIssue[], width: number): void {
+  lines.push(heading);
+  for (const issue of issues) lines.push(...wrap(formatIssue(issue), width - 2).map((line) => `  ${line}`));
+  lines.push("");
 }
 
 function verdictLine(report: ScanReport, width: number, paint: (style: Style, text: string) => string): string {

@@ -107,7 +107,7 @@ function runsProgram(container: Container, program: string): boolean {
 }
 
 /** `ghcr.io/mirror/grafana/grafana:10.4.0@sha256:…` → `mirror/grafana/grafana`; Docker Hub's `library/` is dropped. */
-export function repositoryOf(image: string): string {
+function repositoryOf(image: string): string {
   let reference = image.trim().toLowerCase();
   const digest = reference.indexOf("@");
   if (digest >= 0) reference = reference.slice(0, digest);

@@ -1,7 +1,7 @@
 /** What a hostPath volume exposes of the node, judged on its normalised path. */
 
 /** Container runtime sockets: whoever can connect to one can start privileged containers on the node. */
-export const RUNTIME_SOCKETS = [
+const RUNTIME_SOCKETS = [
   "/var/run/docker.sock",
   "/run/docker.sock",
   "/var/run/containerd/containerd.sock",
@@ -17,7 +17,7 @@ export interface SensitiveArea {
 }
 
 /** Node directories whose contents (or their subdirectories') let a container read secrets or take over the node. */
-export const SENSITIVE_AREAS: readonly SensitiveArea[] = [
+const SENSITIVE_AREAS: readonly SensitiveArea[] = [
   { path: "/etc", exposes: "the node's configuration and credentials (/etc/shadow, SSH and kubelet configuration)" },
   { path: "/etc/kubernetes", exposes: "the Kubernetes control-plane and kubelet credentials" },
   { path: "/proc", exposes: "every process on the node and the kernel's settings" },

@@ -5,7 +5,7 @@ import { describeResource } from "./describe.js";
 import type { ManifestRule } from "./types.js";
 
 /** `portcullis.dev/ignore: "<rule-id>[,<rule-id>] -- <reason>"` on a resource's metadata. */
-export const IGNORE_ANNOTATION = "portcullis.dev/ignore";
+const IGNORE_ANNOTATION = "portcullis.dev/ignore";
 const REASON_SEPARATOR = " -- ";
 
 type InlineIgnore = { ruleIds: ReadonlySet<string>; reason: string } | { problem: string };

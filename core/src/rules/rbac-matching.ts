@@ -9,7 +9,7 @@ import type { FieldPath } from "../manifests/positions.js";
  */
 
 const RBAC_API_GROUP = "rbac.authorization.k8s.io";
-export const WILDCARD = "*";
+const WILDCARD = "*";
 
 /** A string item of one of a rule entry's lists, with its index so a finding can point at it. */
 export interface ListItem {

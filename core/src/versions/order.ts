@@ -11,6 +11,23 @@ export function compareStrings(a: string, b: string): Comparison {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Two versions through `parse`, which gives null for a string outside the scheme's grammar: parsed
+ * ones by `compareParsed`, unparsed ones before every parsed one and among themselves by string order.
+ */
+export function compareInvalidFirst<T>(
+  a: string,
+  b: string,
+  parse: (version: string) => T | null,
+  compareParsed: (a: T, b: T) => Comparison,
+): Comparison {
+  const left = parse(a);
+  const right = parse(b);
+  if (left && right) return compareParsed(left, right);
+  if (left || right) return left ? 1 : -1;
+  return compareStrings(a, b);
+}
+
 export function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }

@@ -13,6 +13,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdir, open, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { isRecord } from "../../records.js";
 import type { ImageLayer } from "../types.js";
 import type { TarEntry, TarEntryType } from "./tar.js";
 
@@ -112,7 +113,7 @@ function decode(bytes: Buffer, key: string): LayerRecording {
   const newline = rest.indexOf(0x0a);
   if (newline < 0) throw new Error("no header");
   const header: unknown = JSON.parse(rest.toString("utf8", 0, newline));
-  if (!isObject(header) || header.format !== FORMAT || header.key !== key) throw new Error("another format or key");
+  if (!isRecord(header) || header.format !== FORMAT || header.key !== key) throw new Error("another format or key");
   if (!isCount(header.inflatedBytes) || !Array.isArray(header.entries)) throw new Error("malformed header");
   let offset = newline + 1;
   const entries = header.entries.map((value: unknown): RecordedEntry => {
@@ -128,7 +129,7 @@ function decode(bytes: Buffer, key: string): LayerRecording {
 
 function checkEntry(value: unknown): TarEntry & { contentLength?: number } {
   if (
-    !isObject(value) ||
+    !isRecord(value) ||
     typeof value.name !== "string" ||
     !ENTRY_TYPES.includes(value.type as TarEntryType) ||
     !isCount(value.size) ||
@@ -158,10 +159,6 @@ async function readCapped(path: string): Promise<Buffer> {
   } finally {
     await file.close();
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isCount(value: unknown): value is number {

@@ -14,10 +14,6 @@ export function parseDigest(text: unknown, where: string): string {
   throw new UserError(`${where}: ${JSON.stringify(text)} is not a sha256 or sha512 digest`);
 }
 
-function hashFor(digest: string) {
-  return createHash(digest.slice(0, digest.indexOf(":")));
-}
-
 function algorithmOf(digest: string): string {
   return digest.slice(0, digest.indexOf(":"));
 }
@@ -41,7 +37,7 @@ export function verifyDigest(bytes: Buffer, expected: string, blob: string): voi
  * match `expected`, or as soon as they exceed `expectedSize` (so a lying blob cannot run on).
  */
 export function verifyingStream(source: Readable, expected: string, blob: string, expectedSize?: number): Readable {
-  const hash = hashFor(expected);
+  const hash = createHash(algorithmOf(expected));
   let seen = 0;
   const check = new Transform({
     transform(chunk: Buffer, _encoding, done) {

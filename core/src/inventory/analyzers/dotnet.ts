@@ -1,4 +1,5 @@
 import type { ImageFile } from "../../image/types.js";
+import { isRecord } from "../../records.js";
 import { packageUrl } from "../purl.js";
 import type { Analyzer, InventoryPackage } from "../types.js";
 
@@ -49,14 +50,14 @@ function librariesOf(content: Buffer): Record<string, unknown> | string {
   } catch (error) {
     return `not JSON (${(error as Error).message})`;
   }
-  if (!isObject(document)) return "not a JSON object";
-  if (!isObject(document.libraries)) return "no `libraries` object";
+  if (!isRecord(document)) return "not a JSON object";
+  if (!isRecord(document.libraries)) return "no `libraries` object";
   return document.libraries;
 }
 
 /** A package from one `libraries` entry (`"Name/Version": { "type": … }`), undefined for the app's own projects, or a reason. */
 function libraryPackage(key: string, library: unknown): Pick<InventoryPackage, "name" | "version" | "purl"> | string | undefined {
-  if (!isObject(library)) return "not a JSON object";
+  if (!isRecord(library)) return "not a JSON object";
   if (library.type !== "package" && library.type !== "runtimepack") return typeof library.type === "string" ? undefined : "no `type`";
   const slash = key.indexOf("/");
   const id = key.slice(0, slash);
@@ -65,8 +66,4 @@ function libraryPackage(key: string, library: unknown): Pick<InventoryPackage, "
   if (slash <= 0 || !PACKAGE_ID.test(name)) return "not a `name/version` key with a NuGet id";
   if (!VERSION.test(version)) return "not a NuGet version";
   return { name, version, purl: packageUrl({ type: "nuget", name, version }) };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -2,18 +2,7 @@ import type { ImageFile } from "../../image/types.js";
 import { packageUrl } from "../purl.js";
 import type { Analyzer, InventoryPackage } from "../types.js";
 import { elfSection, isElf } from "./elf.js";
-
-/**
- * Go binaries can be anywhere, and `wants` sees only the path: read regular files in binary
- * directories, in the usual application roots and at the image root (distroless Go images put
- * `/manager` or `/app` there), except names that are plainly not executables.
- */
-const BINARY_DIRECTORY = /(?:^|\/)s?bin\/[^/]+$/;
-const APPLICATION_ROOT = /^(?:app|ko-app|opt|srv)\//;
-const NOT_AN_EXECUTABLE =
-  /\.(?:txt|md|rst|json|ya?ml|toml|xml|html?|css|m?js|cjs|ts|map|py|pyc|rb|pl|php|sh|bash|conf|cfg|ini|properties|env|go|mod|sum|c|h|jar|war|ear|class|gz|tgz|bz2|xz|zst|zip|tar|png|jpe?g|gif|svg|ico|pem|crt|key|so(?:\.[\d.]+)?|a|o|mo|po|lock|log|csv|dat|db)$/i;
-/** A binary is held whole only until its excerpt is cut (one at a time), so this bounds the walk's peak. */
-const BINARY_CAP = 128 * 1024 * 1024;
+import { executablesIn, executableWants } from "./executables.js";
 
 /** `debug/buildinfo`: 14 bytes of magic, pointer size, flags; the data starts 32 bytes in, 16-aligned. */
 const BUILD_INFO_MAGIC = Buffer.from("\xff Go buildinf:", "latin1");
@@ -26,17 +15,12 @@ const SENTINEL_SIZE = 16;
 
 export const goBinaryAnalyzer: Analyzer = {
   name: "go-binary",
-  wants: goBinaryWants,
+  wants: executableWants,
   excerpt: (_path, content) => buildInfoExcerpt(content),
   analyze(files, _os, notes) {
-    return [...files.values()].filter((file) => goBinaryWants(file.path) !== undefined).flatMap((file) => readBinary(file, notes));
+    return executablesIn(files).flatMap((file) => readBinary(file, notes));
   },
 };
-
-function goBinaryWants(path: string): number | undefined {
-  if (NOT_AN_EXECUTABLE.test(path)) return undefined;
-  return BINARY_DIRECTORY.test(path) || APPLICATION_ROOT.test(path) || !path.includes("/") ? BINARY_CAP : undefined;
-}
 
 function readBinary(file: ImageFile, notes: string[] | undefined): InventoryPackage[] {
   const info = buildInfo(file.content);

@@ -60,7 +60,7 @@ export function javaExcerpt(content: Buffer): Buffer {
 }
 
 /** The packages recorded in one archive of the image (or its excerpt) and every archive nested in it. */
-export function javaPackagesOf(file: ImageFile, notes?: string[]): InventoryPackage[] {
+function javaPackagesOf(file: ImageFile, notes?: string[]): InventoryPackage[] {
   return findingsIn(file.content).flatMap((finding) => packagesOfFinding(finding, file, notes));
 }
 

@@ -2,7 +2,7 @@ import type { ImageFile } from "../../image/types.js";
 import { packageUrl } from "../purl.js";
 import type { Analyzer, InventoryPackage } from "../types.js";
 import { type ElfSection, elfSection, isElf } from "./elf.js";
-import { goBinaryAnalyzer } from "./go-binary.js";
+import { executablesIn, executableWants } from "./executables.js";
 import { type AuditedCrate, quoted, readAuditData } from "./rust/audit-data.js";
 
 /** The ELF section `cargo auditable` writes the compressed dependency list to. */
@@ -21,17 +21,13 @@ const NAMED_IN_NOTE = 5;
 
 export const rustAnalyzer: Analyzer = {
   name: "rust",
-  wants: rustWants,
+  /** Rust binaries sit where Go binaries do. */
+  wants: executableWants,
   excerpt: (_path, content) => auditDataExcerpt(content),
   analyze(files, _os, notes) {
-    return [...files.values()].filter((file) => rustWants(file.path) !== undefined).flatMap((file) => readBinary(file, notes));
+    return executablesIn(files).flatMap((file) => readBinary(file, notes));
   },
 };
-
-/** Rust binaries sit where Go binaries do; one predicate keeps what the two analyzers see the same. */
-function rustWants(path: string): number | undefined {
-  return goBinaryAnalyzer.wants(path);
-}
 
 /** Where the compressed dependency list is: its size, and its bytes unless there are more than `SECTION_CAP`. */
 interface LocatedAuditData {

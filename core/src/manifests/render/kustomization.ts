@@ -52,7 +52,7 @@ function kustomizationFileIn(dir: string): string | undefined {
 }
 
 /** Reads the kustomization in `dir`, or undefined when there is none. */
-export function readKustomization(dir: string, display: (absolutePath: string) => string): Kustomization | undefined {
+function readKustomization(dir: string, display: (absolutePath: string) => string): Kustomization | undefined {
   const file = kustomizationFileIn(dir);
   if (!file) return undefined;
   const text = readSmallFile(file) ?? "";

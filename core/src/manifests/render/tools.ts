@@ -4,7 +4,7 @@ import { delimiter, join } from "node:path";
 import { MANIFEST_LIMIT_TEXT, MAX_MANIFEST_BYTES } from "../load.js";
 
 /** Rendering a real kustomization or chart takes seconds; a minute means it hangs. */
-export const RENDER_TIMEOUT_MS = 60_000;
+const RENDER_TIMEOUT_MS = 60_000;
 /** Enough of a failing tool's stderr to show its error message. */
 const STDERR_KEPT_BYTES = 64 * 1024;
 const REASON_MAX_LENGTH = 600;

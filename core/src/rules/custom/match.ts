@@ -3,7 +3,7 @@ import type { LabelRequirement, LabelSelector, MatchResources, ResourceRule } fr
 import type { ResourceType } from "./resource-names.js";
 
 /** The label the API server puts on every Namespace: its name. */
-export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
  * A resource as the admission chain sees a CREATE of it. A namespaced resource without
@@ -18,7 +18,7 @@ export interface AdmissionTarget {
   namespaceObject?: Record<string, unknown>;
 }
 
-export const DEFAULT_NAMESPACE = "default";
+const DEFAULT_NAMESPACE = "default";
 
 export function admissionTarget(resource: Resource, type: ResourceType, namespaces: ReadonlyMap<string, Resource>): AdmissionTarget {
   if (!type.namespaced) return { resource, type };

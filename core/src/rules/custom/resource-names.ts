@@ -41,13 +41,13 @@ export function resourceTypeOf(resource: Resource, customKinds: CustomKinds): Re
 }
 
 /** `apps/v1` → ["apps", "v1"]; `v1` → ["", "v1"] (the core group). */
-export function splitApiVersion(apiVersion: string): [string, string] {
+function splitApiVersion(apiVersion: string): [string, string] {
   const slash = apiVersion.lastIndexOf("/");
   return slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }
 
 /** The lower-case plural Kubernetes guesses for a kind it has no mapping for: `NetworkPolicy` → `networkpolicies`. */
-export function guessResource(kind: string): string {
+function guessResource(kind: string): string {
   const singular = kind.toLowerCase();
   if (singular.endsWith("s")) return `${singular}es`;
   if (singular.endsWith("y")) return `${singular.slice(0, -1)}ies`;

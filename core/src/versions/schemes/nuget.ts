@@ -1,5 +1,5 @@
 import { memoize } from "../memo.js";
-import { compareDigits, compareStrings } from "../order.js";
+import { compareDigits, compareInvalidFirst } from "../order.js";
 import { comparePrereleases } from "../prerelease.js";
 import type { Comparison, VersionScheme } from "../types.js";
 
@@ -17,11 +17,7 @@ export const nugetScheme: VersionScheme = {
   // NuGet's grammar: up to four numbers, a pre-release label, build metadata.
   isValid: (version) => /^\d+(?:\.\d+){0,3}(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.test(version),
   compare(a, b) {
-    const left = parse(a);
-    const right = parse(b);
-    if (left && right) return compareVersions(left, right);
-    if (left || right) return left ? 1 : -1;
-    return compareStrings(a, b);
+    return compareInvalidFirst(a, b, parse, compareVersions);
   },
 };
 

@@ -1,5 +1,5 @@
 import { memoize } from "../memo.js";
-import { compareDigits, compareStrings } from "../order.js";
+import { compareDigits, compareInvalidFirst, compareStrings } from "../order.js";
 import type { Comparison, VersionScheme } from "../types.js";
 
 /**
@@ -16,11 +16,7 @@ export const rubygemsScheme: VersionScheme = {
   // Gem::Version's anchored version pattern.
   isValid: (version) => /^[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.test(version),
   compare(a, b) {
-    const left = parse(a);
-    const right = parse(b);
-    if (left && right) return compareSegments(left, right);
-    if (left || right) return left ? 1 : -1;
-    return compareStrings(a, b);
+    return compareInvalidFirst(a, b, parse, compareSegments);
   },
 };
 

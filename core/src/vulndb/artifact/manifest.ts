@@ -5,6 +5,7 @@
  */
 import { UserError } from "../../errors.js";
 import { isDigest } from "../../image/sources/digest.js";
+import { isRecord } from "../../records.js";
 import type { DatabaseMetadata } from "../db/format.js";
 
 export const MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
@@ -42,10 +43,6 @@ export function databaseManifest(layer: LayerDescriptor, metadata: DatabaseMetad
   return Buffer.from(JSON.stringify(manifest));
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 export interface DatabaseManifest {
   layer: LayerDescriptor;
   /** From the annotation, when it is there: lets a pull refuse a newer schema before downloading. */
@@ -62,15 +59,15 @@ export function parseDatabaseManifest(bytes: Buffer, label: string): DatabaseMan
   }
   const notDatabase = (why: string) =>
     new UserError(`${label} is not a portcullis vulnerability database (${why}); check the repository and tag`);
-  if (!isObject(manifest) || manifest.schemaVersion !== 2) throw notDatabase("not an OCI image manifest");
+  if (!isRecord(manifest) || manifest.schemaVersion !== 2) throw notDatabase("not an OCI image manifest");
   if (manifest.artifactType !== ARTIFACT_TYPE) throw notDatabase(`its artifactType is ${JSON.stringify(manifest.artifactType)}`);
   const layers = Array.isArray(manifest.layers)
-    ? manifest.layers.filter((layer) => isObject(layer) && layer.mediaType === LAYER_MEDIA_TYPE)
+    ? manifest.layers.filter((layer) => isRecord(layer) && layer.mediaType === LAYER_MEDIA_TYPE)
     : [];
   const layer = layers[0] as Record<string, unknown> | undefined;
   if (layers.length !== 1 || !layer) throw notDatabase(`it does not have exactly one ${LAYER_MEDIA_TYPE} layer`);
   if (typeof layer.digest !== "string" || !isDigest(layer.digest) || !Number.isSafeInteger(layer.size) || (layer.size as number) < 0)
     throw notDatabase("its layer descriptor has no valid digest and size");
-  const schemaVersion = Number(isObject(manifest.annotations) ? manifest.annotations[SCHEMA_ANNOTATION] : undefined);
+  const schemaVersion = Number(isRecord(manifest.annotations) ? manifest.annotations[SCHEMA_ANNOTATION] : undefined);
   return { layer: { digest: layer.digest, size: layer.size as number }, ...(Number.isSafeInteger(schemaVersion) && { schemaVersion }) };
 }

@@ -8,6 +8,7 @@
  *   preset dictionary `dictionary.bin` (zlib's Adler-32 checks each chunk as it is read).
  */
 import { UserError } from "../../errors.js";
+import { isRecord } from "../../records.js";
 import type { IngestStats } from "../types.js";
 
 /** Bumped whenever a reader of the previous version could not read what a writer now writes. */
@@ -102,10 +103,6 @@ export function damaged(dir: string, file: string, problem: string): UserError {
   );
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
@@ -123,19 +120,19 @@ function checkSchemaVersion(value: unknown, dir: string): void {
 }
 
 function checkFiles(files: unknown, dir: string): void {
-  if (!isObject(files)) throw damaged(dir, METADATA_FILE, "lists no file checksums");
+  if (!isRecord(files)) throw damaged(dir, METADATA_FILE, "lists no file checksums");
   for (const name of CHECKSUMMED_FILES) {
     const entry = files[name];
-    if (!isObject(entry) || !isCount(entry.size) || typeof entry.sha256 !== "string" || !/^[a-f0-9]{64}$/.test(entry.sha256))
+    if (!isRecord(entry) || !isCount(entry.size) || typeof entry.sha256 !== "string" || !/^[a-f0-9]{64}$/.test(entry.sha256))
       throw damaged(dir, METADATA_FILE, `has no valid size and sha256 for ${name}`);
   }
 }
 
 function checkEcosystems(ecosystems: unknown, dir: string): void {
-  if (!isObject(ecosystems)) throw damaged(dir, METADATA_FILE, "lists no ecosystems");
+  if (!isRecord(ecosystems)) throw damaged(dir, METADATA_FILE, "lists no ecosystems");
   for (const [name, summary] of Object.entries(ecosystems)) {
-    const index = isObject(summary) ? summary.index : undefined;
-    if (!isObject(summary) || !isCount(summary.advisories) || !isCount(summary.packages) || !isObject(index))
+    const index = isRecord(summary) ? summary.index : undefined;
+    if (!isRecord(summary) || !isCount(summary.advisories) || !isCount(summary.packages) || !isRecord(index))
       throw damaged(dir, METADATA_FILE, `has a malformed entry for ecosystem ${JSON.stringify(name)}`);
     if (!isCount(index.offset) || !isCount(index.length))
       throw damaged(dir, METADATA_FILE, `has a malformed index location for ecosystem ${JSON.stringify(name)}`);
@@ -150,13 +147,13 @@ export function parseMetadata(bytes: Buffer, dir: string): DatabaseMetadata {
   } catch (error) {
     throw damaged(dir, METADATA_FILE, `is not valid JSON (${(error as Error).message})`);
   }
-  if (!isObject(value)) throw damaged(dir, METADATA_FILE, "is not a JSON object");
+  if (!isRecord(value)) throw damaged(dir, METADATA_FILE, "is not a JSON object");
   checkSchemaVersion(value.schemaVersion, dir);
   if (typeof value.builtAt !== "string" || Number.isNaN(Date.parse(value.builtAt)))
     throw damaged(dir, METADATA_FILE, "has no valid builtAt time");
   checkFiles(value.files, dir);
   checkEcosystems(value.ecosystems, dir);
-  if (!Array.isArray(value.sources) || !isObject(value.totals) || !isObject(value.ingestion))
+  if (!Array.isArray(value.sources) || !isRecord(value.totals) || !isRecord(value.ingestion))
     throw damaged(dir, METADATA_FILE, "lacks its sources, totals or ingestion statistics");
   return value as unknown as DatabaseMetadata;
 }

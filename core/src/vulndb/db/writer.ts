@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { appendFileSync, closeSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { compareStrings } from "../../versions/order.js";
 import type { Advisory, AffectedPackage } from "../types.js";
 import { compressChunk, DictionarySampler } from "./chunks.js";
 import { type DatabaseMetadata, DICTIONARY_FILE, type EcosystemSummary, type FileChecksum, INDEX_FILE, PACKAGES_FILE } from "./format.js";
@@ -62,7 +63,7 @@ function groupRows(lines: SpilledLine[]): { groups: Map<string, Map<string, Row>
 
 /** The package's chunk before compression: its rows as a JSON array, sorted by id. */
 function chunkOf(rows: Map<string, Row>): Buffer {
-  const sorted = [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = [...rows.values()].sort((a, b) => compareStrings(a.id, b.id));
   return Buffer.concat([OPEN, ...sorted.flatMap((row, position) => (position === 0 ? [row.json] : [COMMA, row.json])), CLOSE]);
 }
 

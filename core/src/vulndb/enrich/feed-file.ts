@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { UserError } from "../../errors.js";
 
 const MIB = 1024 * 1024;
@@ -7,7 +7,7 @@ const MIB = 1024 * 1024;
  * The size of a downloaded feed file, refused over `cap` before any byte is parsed:
  * a parser holds the whole document, so a runaway file must not reach it.
  */
-export async function checkedFeedSize(path: string, what: string, cap: number): Promise<number> {
+async function checkedFeedSize(path: string, what: string, cap: number): Promise<number> {
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -21,6 +21,16 @@ export async function checkedFeedSize(path: string, what: string, cap: number): 
     );
   }
   return size;
+}
+
+/** The whole text of a downloaded feed file, refused over `cap` (see checkedFeedSize) or when it cannot be read. */
+export async function readFeedText(path: string, what: string, cap: number): Promise<string> {
+  await checkedFeedSize(path, what, cap);
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw unreadableFeed(path, what, error);
+  }
 }
 
 /** The UserError for a feed file that cannot be opened or read. */

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv";
 import { UserError } from "../../errors.js";
+import { RFC3339_DATE_TIME } from "../date-time.js";
 import type { KevEntry } from "../types.js";
-import { checkedFeedSize, unreadableFeed } from "./feed-file.js";
+import { readFeedText } from "./feed-file.js";
 
 /** The catalog is about 1.3 MB (1,400 entries); 64 MiB leaves room for decades of growth. */
 const KEV_CAP = 64 * 1024 * 1024;
@@ -83,7 +83,7 @@ const CATALOG_SCHEMA: SchemaObject = {
 /** The two formats the schema uses, as RFC 3339 full-date and date-time (ajv ships no formats of its own). */
 const FORMATS = {
   date: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/,
-  "date-time": /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i,
+  "date-time": RFC3339_DATE_TIME,
 };
 
 let compiled: ValidateFunction<CatalogFile> | undefined;
@@ -99,14 +99,7 @@ function validator(): ValidateFunction<CatalogFile> {
  * catalog's shape, is a UserError naming the file and the first problem.
  */
 export async function readKevCatalog(path: string): Promise<KevCatalog> {
-  await checkedFeedSize(path, WHAT, KEV_CAP);
-  let content: string;
-  try {
-    content = await readFile(path, "utf8");
-  } catch (error) {
-    throw unreadableFeed(path, WHAT, error);
-  }
-  const catalog = parseCatalog(path, content);
+  const catalog = parseCatalog(path, await readFeedText(path, WHAT, KEV_CAP));
   return { catalogVersion: catalog.catalogVersion, dateReleased: catalog.dateReleased, entries: entriesByCve(catalog.vulnerabilities) };
 }
 

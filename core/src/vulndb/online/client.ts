@@ -1,4 +1,5 @@
 import { isUserError, UserError } from "../../errors.js";
+import { readLimited } from "../../registry/http.js";
 import { fetchWithRetry, type RetryOptions } from "../../registry/retry.js";
 import { TOOL } from "../../version.js";
 
@@ -54,7 +55,7 @@ export class OsvApiClient {
       return undefined;
     }
     if (!response.ok) throw await refusal(response, what);
-    return parseJson(await readLimited(response, limit, what), what);
+    return parseJson(await readAnswer(response, limit, what), what);
   }
 }
 
@@ -65,27 +66,18 @@ function checkedEndpoint(endpoint: string): string {
   return endpoint.replace(/\/+$/, "");
 }
 
-/** A body read whole, refused past `limit` bytes: a hostile or broken server must not make us buffer gigabytes. */
-async function readLimited(response: Response, limit: number, what: string): Promise<Buffer> {
-  const tooLarge = () => new UserError(`${what}: the answer is larger than ${limit} bytes; refusing to read it`, OSV_API_HINT);
-  if (Number(response.headers.get("content-length")) > limit) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
+/** A body read whole, refused past `limit` bytes; a connection that breaks off is the API's failure too. */
+async function readAnswer(response: Response, limit: number, what: string): Promise<Buffer> {
   try {
-    // Leaving the loop, by the limit or a failure, cancels the rest of the body.
-    for await (const chunk of response.body ?? []) {
-      total += chunk.length;
-      if (total > limit) throw tooLarge();
-      chunks.push(Buffer.from(chunk));
-    }
+    return await readLimited(
+      response,
+      limit,
+      () => new UserError(`${what}: the answer is larger than ${limit} bytes; refusing to read it`, OSV_API_HINT),
+    );
   } catch (error) {
     if (isUserError(error)) throw error;
     throw new UserError(`${what}: the answer broke off while it was read (${(error as Error).message})`, OSV_API_HINT);
   }
-  return Buffer.concat(chunks);
 }
 
 function parseJson(bytes: Buffer, what: string): unknown {
@@ -103,7 +95,7 @@ function parseJson(bytes: Buffer, what: string): unknown {
 async function refusal(response: Response, what: string): Promise<UserError> {
   let explanation = "";
   try {
-    const { message } = JSON.parse((await readLimited(response, ERROR_BODY_LIMIT, what)).toString("utf8")) as { message?: unknown };
+    const { message } = JSON.parse((await readAnswer(response, ERROR_BODY_LIMIT, what)).toString("utf8")) as { message?: unknown };
     if (typeof message === "string") explanation = `: ${oneLine(message)}`;
   } catch {
     // The status says enough when the body explains nothing.

@@ -1,4 +1,5 @@
 import { UserError } from "../../errors.js";
+import { isRecord } from "../../records.js";
 import { OSV_API_HINT, type OsvApiClient } from "./client.js";
 import type { OsvQuery } from "./queries.js";
 
@@ -68,22 +69,18 @@ function wireQuery({ query, pageToken }: PendingQuery): Record<string, unknown> 
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The answer's results, one per query in order, checked: a garbled answer is an error, never a silent "no vulnerabilities". */
 function batchResults(answer: unknown, expected: number, what: string): BatchResult[] {
   const malformed = (problem: string) => new UserError(`${what}: the answer ${problem}; it is not a querybatch answer`, OSV_API_HINT);
-  const results = isObject(answer) ? answer.results : undefined;
+  const results = isRecord(answer) ? answer.results : undefined;
   if (!Array.isArray(results)) throw malformed("has no results list");
   if (results.length !== expected) throw malformed(`has ${results.length} results for ${expected} queries`);
   return results.map((result: unknown, index) => {
-    if (!isObject(result)) throw malformed(`has result ${index} that is not an object`);
+    if (!isRecord(result)) throw malformed(`has result ${index} that is not an object`);
     const vulns = result.vulns ?? [];
     if (!Array.isArray(vulns)) throw malformed(`has result ${index} whose vulns is not a list`);
     const ids = vulns.map((vuln: unknown) => {
-      const id = isObject(vuln) ? vuln.id : undefined;
+      const id = isRecord(vuln) ? vuln.id : undefined;
       if (typeof id !== "string" || !OSV_ID.test(id)) throw malformed(`lists ${JSON.stringify(id)?.slice(0, 80)}, which is not an OSV id`);
       return id;
     });

@@ -1,3 +1,4 @@
+import { compareStrings } from "../../versions/order.js";
 import type { EcosystemSummary } from "../db/format.js";
 import { packageKey } from "../db/package-key.js";
 import type { Advisory, AffectedPackage } from "../types.js";
@@ -36,7 +37,7 @@ export class AdvisoryStore {
   advisoriesFor(ecosystem: string, name: string): Advisory[] {
     const stored = this.packages.get(storeKey(ecosystem, name));
     if (stored === undefined) return [];
-    return [...stored.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...stored.values()].sort((a, b) => compareStrings(a.id, b.id));
   }
 
   /** Distinct advisory ids kept. */

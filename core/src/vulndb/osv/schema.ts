@@ -1,12 +1,11 @@
 import { createRequire } from "node:module";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { RFC3339_DATE_TIME } from "../date-time.js";
 import type { OsvRecord } from "./types.js";
 
-/** RFC 3339 date-time, as the schema's `timestamp` requires (ajv ships no formats of its own). */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
 const FORMATS = {
-  "date-time": (value: string) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)),
+  // The schema's `timestamp`; Date.parse also refuses impossible dates and times.
+  "date-time": (value: string) => RFC3339_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)),
   // An absolute URL; references are only ever shown as links.
   uri: (value: string) => URL.canParse(value),
 };

@@ -2,6 +2,7 @@ import { type Dirent, readFileSync, type Stats, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../../errors.js";
+import { compareStrings } from "../../versions/order.js";
 import { type RecordFormat, recordFormatOf } from "./parse.js";
 import { zipRecords } from "./zip.js";
 
@@ -67,7 +68,7 @@ async function recordFiles(directory: string): Promise<RecordFile[]> {
 async function sortedEntries(directory: string): Promise<Dirent[]> {
   try {
     const entries = await readdir(directory, { withFileTypes: true });
-    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.sort((a, b) => compareStrings(a.name, b.name));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UserError(`OSV directory ${directory} cannot be listed (${code}).`, "Check its permissions.");

@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { UserError } from "../../errors.js";
-import { checkedFeedSize, unreadableFeed } from "../enrich/feed-file.js";
+import { readFeedText } from "../enrich/feed-file.js";
 
 /**
  * An element as fast-xml-parser gives it with the options below: attributes under `@_name`,
@@ -34,13 +33,7 @@ const parser = new XMLParser({
  * OVAL feed needs one), and a document that is not well-formed (a truncated download).
  */
 export async function readXmlFeed(path: string, what: string, cap: number): Promise<{ name: string; root: XmlElement }> {
-  await checkedFeedSize(path, what, cap);
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw unreadableFeed(path, what, error);
-  }
+  const text = await readFeedText(path, what, cap);
   if (text.trim() === "") throw new UserError(`${what} ${path} is empty.`, "Download the feed again.");
   if (/<!(DOCTYPE|ENTITY)/i.test(text)) {
     throw new UserError(

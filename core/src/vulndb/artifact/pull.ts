@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { UserError } from "../../errors.js";
@@ -55,7 +55,10 @@ export async function pullDatabase(
     // Downloaded and verified whole before unpacking: the tar reader never sees bytes the
     // digest does not vouch for, and a tampered layer always reads as one.
     const blob = await client.openBlob(name.repository, layer.digest);
-    await pipeline(verifyingStream(blob, layer.digest, `${label}: layer ${layer.digest}`, layer.size), createWriteStream(download));
+    // Opened before the copy, not lazily by the stream: a failing copy cannot then create the
+    // file after the cleanup below has removed it.
+    const file = await open(download, "w");
+    await pipeline(verifyingStream(blob, layer.digest, `${label}: layer ${layer.digest}`, layer.size), file.createWriteStream());
     await unpackDatabase(createReadStream(download), unpacked, label, inflationCap(layer.size));
     await verifyDatabase(unpacked, label);
     await storeEntry(unpacked, dir);
